@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["REGION_URLS", "Region", "Settings"]
+__all__ = ["REGION_URLS", "TOOLSETS", "Region", "Settings"]
+
+TOOLSETS = ("contacts", "search", "forms", "actions", "team", "fundraising")
 
 Region = Literal["eu", "us"]
 
@@ -35,6 +37,25 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="Seconds one client call may take, retries and rate-limit waits included."
     )
     max_retries: int = Field(default=3, ge=0, le=10, description="Retries of a call that is safe to repeat.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING", description="Level of the log lines written to stderr."
+    )
+    toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=TOOLSETS,
+        description="Comma-separated toolsets to expose: " + ", ".join(TOOLSETS) + " (default: all).",
+    )
+
+    @field_validator("toolsets", mode="before")
+    @classmethod
+    def _split_toolsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            unknown = sorted(set(value) - set(TOOLSETS))
+            if unknown:
+                raise ValueError(f"unknown toolsets {unknown}; choose from {', '.join(TOOLSETS)}")
+            return tuple(name for name in TOOLSETS if name in value) or TOOLSETS
+        return value
 
     @field_validator("base_url")
     @classmethod

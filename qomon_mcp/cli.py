@@ -1,0 +1,105 @@
+"""The `qomon-mcp` command line: flags map onto `Settings`; heavy imports stay lazy.
+
+    qomon-mcp [--sandbox] [--read-only] [--toolsets a,b] [--region eu|us]   serve MCP over stdio
+    qomon-mcp tools [...]                                                   list the tools
+    qomon-mcp call TOOL '{"arg": ...}' [...]                                call one tool and print the result
+    qomon-mcp sandbox [--port N] [...]                                      serve an emulated Qomon space over HTTP
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _add_server_flags(parser: argparse.ArgumentParser, *, in_subcommand: bool = False) -> None:
+    # Flags are accepted before and after the subcommand; a subcommand's unset flag must
+    # not overwrite the one given before it, hence SUPPRESS there.
+    unset: object = argparse.SUPPRESS if in_subcommand else None
+    # The API key is read from QOMON_API_KEY only: a key in argv would show in process lists.
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=argparse.SUPPRESS if in_subcommand else False,
+        help="Use an embedded demo space (no account, no network).",
+    )
+    parser.add_argument("--read-only", action="store_true", default=unset, help="Hide and refuse every write tool.")
+    parser.add_argument("--toolsets", default=unset, help="Comma-separated toolsets (default: all).")
+    parser.add_argument("--region", choices=("eu", "us"), default=unset, help="Qomon region (default eu).")
+    parser.add_argument("--base-url", default=unset, help="Override of the Qomon API base URL.")
+    parser.add_argument(
+        "--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default=unset, help="stderr log level."
+    )
+
+
+def _add_sandbox_command(commands: argparse._SubParsersAction) -> None:
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="Serve an emulated Qomon space over HTTP (no account needed).",
+        description="Serve a deterministic demo Qomon space that follows the public API's documented rules.",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="Interface to listen on (default 127.0.0.1).")
+    sandbox.add_argument("--port", type=int, default=8765, help="Port to listen on (default 8765).")
+    sandbox.add_argument("--api-key", help="API key of the demo space (default: the region's demo key).")
+    sandbox.add_argument("--region", choices=("eu", "us"), default="eu", help="Which demo space to serve.")
+    sandbox.add_argument("--seed", type=int, default=0, help="Seed of the generated demo data (default 0).")
+    sandbox.add_argument(
+        "--upsert-delay", type=float, default=2.0, help="Seconds before an upsert is applied (default 2, as live)."
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qomon-mcp", description="An MCP server for Qomon spaces.")
+    _add_server_flags(parser)
+    commands = parser.add_subparsers(dest="command")
+    tools = commands.add_parser("tools", help="List the tools: toolset, read or write, title.")
+    _add_server_flags(tools, in_subcommand=True)
+    call = commands.add_parser("call", help="Call one tool through an in-memory MCP client and print its result.")
+    call.add_argument("tool", help="Tool name, e.g. search_contacts.")
+    call.add_argument("arguments", nargs="?", default="{}", help="Arguments as a JSON object.")
+    _add_server_flags(call, in_subcommand=True)
+    _add_sandbox_command(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sandbox":
+        from qomon_mcp.sandbox.serve import serve_sandbox
+
+        return serve_sandbox(
+            host=args.host,
+            port=args.port,
+            api_key=args.api_key,
+            region=args.region,
+            seed=args.seed,
+            upsert_delay=args.upsert_delay,
+        )
+
+    from qomon_mcp import local
+
+    try:
+        server = local.build_server(
+            sandbox=args.sandbox,
+            read_only=args.read_only,
+            toolsets=args.toolsets,
+            region=args.region,
+            base_url=args.base_url,
+            log_level=args.log_level,
+        )
+    except ValueError as error:
+        print(f"qomon-mcp: {error}", file=sys.stderr)
+        return 2
+    if args.command == "tools":
+        return local.print_tools(server)
+    if args.command == "call":
+        return local.call_and_print(server, args.tool, args.arguments)
+    server.run("stdio")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""The sandbox: a faithful local Qomon Public API over a set of spaces, one per API key.
+
+`Sandbox(spaces)` builds the Starlette app (`.app`), an httpx2 transport onto it
+(`.transport()`), the request log (`.request_log`), the injectable faults
+(`.faults`) and the upsert worker (`await .drain()` waits for pending upserts).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import httpx2
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from qomon_mcp.qomon.endpoints import ENDPOINTS
+from qomon_mcp.sandbox import (
+    routes_contacts,
+    routes_forms_actions,
+    routes_fundraising,
+    routes_search,
+    routes_teams,
+    routes_upsert,
+    routes_users,
+)
+from qomon_mcp.sandbox.faults import Faults
+from qomon_mcp.sandbox.gate import Gate
+from qomon_mcp.sandbox.ratelimit import RateLimiter
+from qomon_mcp.sandbox.requestlog import LoggedRequest
+from qomon_mcp.sandbox.space import Space
+from qomon_mcp.sandbox.transport import SandboxTransport
+from qomon_mcp.sandbox.upsert import UpsertQueue
+from qomon_mcp.sandbox.web import ApiError, api_error_response
+
+__all__ = ["Sandbox", "create_demo_sandbox"]
+
+
+def _handlers() -> dict[str, Any]:
+    handlers: dict[str, Any] = {}
+    for module in (
+        routes_contacts,
+        routes_upsert,
+        routes_search,
+        routes_forms_actions,
+        routes_users,
+        routes_teams,
+        routes_fundraising,
+    ):
+        handlers.update(module.HANDLERS)
+    missing = {e.name for e in ENDPOINTS} - set(handlers)
+    if missing:
+        raise RuntimeError(f"endpoints without a sandbox route: {sorted(missing)}")
+    return handlers
+
+
+def _routes() -> list[Route]:
+    handlers = _handlers()
+    # Literal paths first, so that /users/role and /teams/public are not read as /users/{id}, /teams/{id}.
+    ordered = sorted(ENDPOINTS, key=lambda e: "{" in e.route)
+    return [Route(e.route, handlers[e.name], methods=[e.method], name=e.name) for e in ordered]
+
+
+class Sandbox:
+    def __init__(
+        self,
+        spaces: Mapping[str, Space],
+        *,
+        burst: int = 100,
+        rate: float = 10.0,
+        upsert_delay: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.spaces: dict[str, Space] = dict(spaces)
+        self.clock = clock
+        self.limiter = RateLimiter(burst=burst, rate=rate, clock=clock)
+        self.faults = Faults()
+        self.upserts = UpsertQueue(delay=upsert_delay)
+        self.request_log: list[LoggedRequest] = []
+        self.app = Starlette(
+            routes=_routes(),
+            middleware=[Middleware(Gate, sandbox=self)],
+            exception_handlers={ApiError: api_error_response},
+        )
+
+    def transport(self) -> httpx2.AsyncBaseTransport:
+        """An in-memory transport onto the app; dropped-connection faults raise as on a socket."""
+        return SandboxTransport(self.app)
+
+    def space_for(self, key: str) -> Space:
+        return self.spaces[key]
+
+    async def drain(self, *, fast_forward: bool = False) -> None:
+        """Wait until every accepted upsert is applied (`fast_forward`: apply them now)."""
+        await self.upserts.drain(fast_forward=fast_forward)
+
+
+def create_demo_sandbox(seed: int = 0, *, now: datetime | None = None, **kwargs: Any) -> Sandbox:
+    """A sandbox over the EU and US demo spaces (keys in `seed.DEMO_KEYS`), dated from `now`."""
+    from qomon_mcp.sandbox.seed import build_demo_spaces
+
+    return Sandbox(build_demo_spaces(seed=seed, now=now), **kwargs)

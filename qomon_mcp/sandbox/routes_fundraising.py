@@ -1,0 +1,193 @@
+"""Transaction bundles (create, list, get, additive PATCH, delete, history) and reference data.
+
+History records every change, one entry per item touched, `kind` naming the
+item ("transaction", "membership", "donation") as in the demo data: a creation
+has `old` null, a deletion `new` null, an update both (an update that changes
+nothing is not a change; a refund's status change shows in the transaction's
+old and new). Deleting a bundle logs the deletion of each of its items; its
+history stays readable, the bundle does not.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from qomon_mcp.sandbox.bundle_rules import ITEM_KINDS, check_item, history_entry, summary
+from qomon_mcp.sandbox.space import Space, utc_now_iso
+from qomon_mcp.sandbox.validation import check_unknown_keys, parse_iso
+from qomon_mcp.sandbox.web import (
+    data_object,
+    fail,
+    json_body,
+    no_content,
+    not_found,
+    page_params,
+    path_id,
+    space_of,
+    success,
+)
+
+__all__ = ["HANDLERS"]
+
+Record = dict[str, Any]
+_ARRAYS = frozenset(ITEM_KINDS)
+
+
+def _arrays(data: Record) -> dict[str, list[Any]]:
+    check_unknown_keys("", data, _ARRAYS)
+    arrays = {}
+    for array in ITEM_KINDS:
+        value = data.get(array)
+        if value is not None and not isinstance(value, list):
+            raise fail(422, **{array: "must be a list"})
+        arrays[array] = value or []
+    return arrays
+
+
+def _bundle(space: Space, bundle_id: int) -> Record:
+    bundle = space.bundles.get(bundle_id)
+    if bundle is None:
+        raise not_found()
+    return bundle
+
+
+def _new_item(space: Space, fields: Record, now: str) -> Record:
+    return {"id": space.next_id(), **fields, "created_at": now}
+
+
+def _log(space: Space, bundle_id: int, *entry: Any) -> None:
+    space.bundle_history.setdefault(bundle_id, []).append(history_entry(space, bundle_id, *entry))
+
+
+async def create_bundle(request: Request) -> Response:
+    space = space_of(request)
+    arrays = _arrays(await data_object(request))
+    if not arrays["transactions"]:
+        raise fail(422, transactions="at least one transaction is required")
+    checked = {
+        array: [check_item(space, array, i, item, with_id=False) for i, item in enumerate(items)]
+        for array, items in arrays.items()
+    }
+    now = utc_now_iso()
+    bundle_id = space.next_id()
+    bundle: Record = {"id": bundle_id}
+    for array, items in checked.items():
+        bundle[array] = [_new_item(space, fields, now) for fields in items]
+        for item in bundle[array]:
+            _log(space, bundle_id, ITEM_KINDS[array][0], item["id"], None, copy.deepcopy(item), now)
+    bundle.update(summary=summary(bundle), created_at=now)
+    space.bundles[bundle_id] = bundle
+    return success(bundle)
+
+
+def _created(bundle: Record) -> tuple[datetime, int]:
+    try:
+        return parse_iso(bundle.get("created_at") or ""), bundle["id"]
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC), bundle["id"]
+
+
+async def list_bundles(request: Request) -> Response:
+    space = space_of(request)
+    limit, offset = page_params(request)
+    bundles = sorted(space.bundles.values(), key=_created, reverse=True)
+    return success(bundles[offset : offset + limit], total=len(bundles))
+
+
+async def get_bundle(request: Request) -> Response:
+    return success(_bundle(space_of(request), path_id(request)))
+
+
+async def update_bundle(request: Request) -> Response:
+    space = space_of(request)
+    bundle_id = path_id(request)
+    bundle = _bundle(space, bundle_id)
+    body = await json_body(request)
+    # The docs' refund example also repeats the bundle id beside "data".
+    if isinstance(body, dict) and body.get("id") not in (None, bundle_id):
+        raise fail(422, id="does not match the bundle in the path")
+    if isinstance(body, dict):
+        check_unknown_keys("", body, frozenset({"id", "data"}))
+    arrays = _arrays(await data_object(request))
+    plan: list[tuple[str, Record | None, Record]] = []
+    for array, items in arrays.items():
+        own = {item["id"]: item for item in bundle[array]}
+        for index, item in enumerate(items):
+            fields = check_item(space, array, index, item, with_id=True)
+            target = None
+            if isinstance(item, dict) and item.get("id") is not None:
+                target = own.get(item["id"])
+                if target is None:
+                    raise fail(
+                        422, **{f"{array}[{index}].id": f"is not a {ITEM_KINDS[array][0]} of this bundle"}
+                    )
+            plan.append((array, target, fields))
+    now = utc_now_iso()
+    for array, target, fields in plan:
+        kind = ITEM_KINDS[array][0]
+        if target is None:
+            item = _new_item(space, fields, now)
+            bundle[array].append(item)
+            _log(space, bundle_id, kind, item["id"], None, copy.deepcopy(item), now)
+            continue
+        if all(target.get(k) == v for k, v in fields.items()):
+            continue
+        old = copy.deepcopy(target)
+        target.update(fields)
+        _log(space, bundle_id, kind, target["id"], old, copy.deepcopy(target), now)
+    bundle["summary"] = summary(bundle)
+    return success(bundle)
+
+
+async def delete_bundle(request: Request) -> Response:
+    space = space_of(request)
+    bundle_id = path_id(request)
+    bundle = _bundle(space, bundle_id)
+    now = utc_now_iso()
+    for array, (kind, _, _) in ITEM_KINDS.items():
+        for item in bundle[array]:
+            _log(space, bundle_id, kind, item["id"], copy.deepcopy(item), None, now)
+    del space.bundles[bundle_id]
+    return no_content()
+
+
+async def get_bundle_history(request: Request) -> Response:
+    space = space_of(request)
+    bundle_id = path_id(request)
+    if bundle_id not in space.bundles and bundle_id not in space.bundle_history:
+        raise not_found()
+    return success(space.bundle_history.get(bundle_id, []))
+
+
+async def get_transaction_settings(request: Request) -> Response:
+    return success(space_of(request).transaction_settings)
+
+
+def _reference(attribute: str):
+    async def handler(request: Request) -> Response:
+        records = getattr(space_of(request), attribute)
+        limit, offset = page_params(request)
+        return success(records[offset : offset + limit], total=len(records))
+
+    return handler
+
+
+HANDLERS = {
+    "create_bundle": create_bundle,
+    "list_bundles": list_bundles,
+    "get_bundle": get_bundle,
+    "update_bundle": update_bundle,
+    "delete_bundle": delete_bundle,
+    "get_bundle_history": get_bundle_history,
+    "get_transaction_settings": get_transaction_settings,
+    "list_transaction_statuses": _reference("transaction_statuses"),
+    "list_code_campaigns": _reference("code_campaigns"),
+    "list_membership_prices": _reference("membership_prices"),
+    "list_membership_price_groups": _reference("membership_price_groups"),
+    "list_donation_prices": _reference("donation_prices"),
+}

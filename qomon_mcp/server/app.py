@@ -1,0 +1,133 @@
+"""`create_server(settings)`: the MCP server, its tools filtered by toolset and access level."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp_types import CallToolResult, InputRequiredResult
+from mcp_types import Tool as MCPTool
+from pydantic import ValidationError
+
+from qomon_mcp import __version__
+from qomon_mcp.qomon.client import QomonClient
+from qomon_mcp.server.registry import ToolSpec
+from qomon_mcp.settings import Settings
+
+__all__ = ["Access", "QomonServer", "create_server", "qomon_client"]
+
+INSTRUCTIONS = """\
+Tools for one Qomon space (a CRM for political and nonprofit organizing): contacts, search, \
+forms (advanced fields), actions, users and teams, fundraising. Ids from one tool are the handles \
+for the next. Count with count_contacts before listing large segments. Amounts in fundraising \
+records are integer cents; search filters take euro strings."""
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What one caller may see and call. Read-only is decided here and nowhere else."""
+
+    read_only: bool
+    toolsets: frozenset[str]
+
+    def allows(self, spec: ToolSpec) -> bool:
+        return spec.toolset in self.toolsets and (spec.read_only or not self.read_only)
+
+
+class QomonServer(MCPServer):
+    """An MCPServer whose tool list and calls are filtered per caller."""
+
+    def __init__(
+        self,
+        specs: Iterable[ToolSpec],
+        *,
+        client: Callable[[], QomonClient],
+        access: Callable[[], Access],
+        log_level: str = "WARNING",
+    ) -> None:
+        super().__init__(
+            name="qomon-mcp", title="Qomon", instructions=INSTRUCTIONS, version=__version__, log_level=log_level
+        )
+        self.specs: dict[str, ToolSpec] = {}
+        for spec in specs:
+            self.specs[spec.name] = spec
+            self.add_tool(
+                spec.handler,
+                name=spec.name,
+                title=spec.title,
+                description=spec.description,
+                annotations=spec.annotations,
+            )
+        self._client = client
+        self._access = access
+
+    def qomon(self) -> QomonClient:
+        """The Qomon client of the caller being served."""
+        return self._client()
+
+    def access(self) -> Access:
+        return self._access()
+
+    async def list_tools(self) -> list[MCPTool]:
+        access = self.access()
+        return [tool for tool in await super().list_tools() if access.allows(self.specs[tool.name])]
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        spec = self.specs.get(name)
+        if spec is not None and not self.access().allows(spec):
+            if not spec.read_only and self.access().read_only:
+                raise ToolError(f"{name} changes the Qomon space, and this connection is read-only.")
+            raise ToolError(f"{name} belongs to the {spec.toolset} toolset, which this connection does not enable.")
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as error:
+            raise ToolError(_for_the_model(name, error)) from error.__cause__
+
+
+def _for_the_model(name: str, error: ToolError) -> str:
+    """The SDK's error text without its prefix; argument errors named by field, never echoing values."""
+    if isinstance(error.__cause__, ValidationError):
+        problems = [
+            f"{'.'.join(str(part) for part in e['loc']) or 'arguments'}: {e['msg']}"
+            for e in error.__cause__.errors(include_url=False, include_input=False)
+        ]
+        return f"Invalid arguments for {name} ({'; '.join(problems[:5])}); correct them and call again."
+    return str(error).removeprefix(f"Error executing tool {name}: ")
+
+
+def qomon_client(ctx: Context) -> QomonClient:
+    """The Qomon client a tool call should use (the caller's own)."""
+    server = ctx.mcp_server
+    assert isinstance(server, QomonServer)
+    return server.qomon()
+
+
+def all_tool_specs() -> list[ToolSpec]:
+    from qomon_mcp.toolsets import TOOLSET_MODULES
+
+    return [spec for module in TOOLSET_MODULES for spec in module.toolset.tools]
+
+
+def create_server(settings: Settings, *, transport: Any = None) -> QomonServer:
+    """The server for one Qomon space, as configured by `settings` (stdio and the CLI)."""
+    client: QomonClient | None = None
+
+    def shared_client() -> QomonClient:
+        nonlocal client
+        if client is None:
+            if settings.api_key is None:
+                raise ToolError("No Qomon API key is configured; set QOMON_API_KEY (or run with --sandbox).")
+            client = QomonClient.from_settings(settings, transport=transport)
+        return client
+
+    access = Access(read_only=settings.read_only, toolsets=frozenset(settings.toolsets))
+    return QomonServer(
+        all_tool_specs(), client=shared_client, access=lambda: access, log_level=settings.log_level
+    )

@@ -1,0 +1,58 @@
+"""Client errors told to the model: one actionable sentence, never a key and never a raw upstream body."""
+
+from __future__ import annotations
+
+import re
+
+from qomon_mcp.qomon import errors
+
+__all__ = ["explain"]
+
+# Qomon's field problems are short machine words ("required", "invalid date"); anything
+# else in them is dropped so that no upstream prose is relayed to the model.
+_SAFE_PROBLEM = re.compile(r"[\w .,:;'()/<>=+-]{1,80}")
+
+
+def explain(error: errors.QomonError, *, not_found: str | None = None) -> str:
+    """What went wrong and what to do next, in one sentence."""
+    match error:
+        case errors.ReadOnlyError():
+            return "This server is read-only, so it cannot change the Qomon space; ask the user to enable writes."
+        case errors.RequestTimeout():
+            return "Qomon did not answer in time; try again, or ask for a smaller page or fewer records."
+        case errors.ConnectionFailed():
+            return "Qomon could not be reached; check the network and the region setting, then try again."
+        case errors.InvalidInput():
+            return f"Qomon rejected the request ({_problems(error)}); correct those values and try again."
+        case errors.AuthenticationFailed():
+            return (
+                "Qomon refused the API key; check that the key is valid and belongs to the configured region "
+                "(eu or us)."
+            )
+        case errors.PermissionDenied():
+            return (
+                "This Qomon space does not allow that call (for fundraising tools, the space needs the "
+                "fundraising add-on); ask a space administrator."
+            )
+        case errors.NotFound():
+            return not_found or "Qomon has no record with that id; look the id up with the matching list tool."
+        case errors.RateLimited():
+            return (
+                f"Qomon's rate limit is exhausted; wait {error.retry_after:g} seconds before trying again, "
+                "and prefer upsert_contacts for bulk changes."
+            )
+        case errors.ServerError():
+            return f"Qomon failed with a server error (HTTP {error.status}); try again in a moment."
+        case errors.MalformedResponse():
+            return "Qomon sent an answer that could not be read; try again in a moment."
+        case _:
+            return "The call to Qomon failed; try again in a moment."
+
+
+def _problems(error: errors.InvalidInput) -> str:
+    shown = [
+        f"{field}: {problem}"
+        for field, problem in error.problems.items()
+        if _SAFE_PROBLEM.fullmatch(field) and _SAFE_PROBLEM.fullmatch(problem)
+    ]
+    return "; ".join(shown[:5]) if shown else f"HTTP {error.status}"

@@ -1,0 +1,124 @@
+"""Tools as small declared units: name, toolset, title, the four annotations, and a handler.
+
+Each toolset module builds a `Toolset` and declares its tools with `@toolset.tool(...)`.
+The wrapper added here is the one place where a tool's result is shaped for the
+model and where Qomon client errors become one-sentence tool errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel
+
+from qomon_mcp.qomon.errors import QomonError
+from qomon_mcp.server.catalogue import tool_description
+from qomon_mcp.server.explain import explain
+from qomon_mcp.server.shaping import tool_result
+from qomon_mcp.settings import TOOLSETS
+
+__all__ = ["TOOLSETS", "ToolSpec", "Toolset"]
+
+Handler = Callable[..., Awaitable[BaseModel]]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    name: str
+    toolset: str
+    title: str
+    handler: Callable[..., Awaitable[CallToolResult]]
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool
+
+    @property
+    def description(self) -> str:
+        return tool_description(self.name)
+
+    @property
+    def annotations(self) -> ToolAnnotations:
+        return ToolAnnotations(
+            title=self.title,
+            read_only_hint=self.read_only,
+            destructive_hint=self.destructive,
+            idempotent_hint=self.idempotent,
+            open_world_hint=self.open_world,
+        )
+
+
+@dataclass
+class Toolset:
+    name: str
+    tools: list[ToolSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.name not in TOOLSETS:
+            raise ValueError(f"unknown toolset {self.name!r}")
+
+    def tool(
+        self,
+        *,
+        title: str,
+        read_only: bool,
+        destructive: bool,
+        idempotent: bool,
+        open_world: bool,
+        not_found: str | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Declare a tool. All four annotations are required, so none is ever left to a client's guess.
+
+        `not_found` is the sentence the model reads when Qomon answers 404, formatted
+        with the call's arguments (e.g. "Contact {contact_id} does not exist; ...").
+        """
+        if read_only and destructive:
+            raise ValueError("a read-only tool cannot be destructive")
+
+        def declare(fn: Handler) -> Handler:
+            self.tools.append(
+                ToolSpec(
+                    name=fn.__name__,
+                    toolset=self.name,
+                    title=title,
+                    handler=_shaped(fn, not_found),
+                    read_only=read_only,
+                    destructive=destructive,
+                    idempotent=idempotent,
+                    open_world=open_world,
+                )
+            )
+            return fn
+
+        return declare
+
+
+def _shaped(fn: Handler, not_found: str | None) -> Callable[..., Awaitable[CallToolResult]]:
+    hints = typing.get_type_hints(fn, include_extras=True)
+    output_model = hints.pop("return")
+
+    @functools.wraps(fn)
+    async def handler(**arguments: Any) -> CallToolResult:
+        try:
+            result = await fn(**arguments)
+        except QomonError as error:
+            hint = not_found.format(**arguments) if not_found else None
+            raise ToolError(explain(error, not_found=hint)) from None
+        return tool_result(result)
+
+    # The SDK builds the input schema from the signature and the output schema from
+    # `Annotated[CallToolResult, Model]`: the handler returns ready-shaped results.
+    signature = inspect.signature(fn)
+    parameters = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
+    returns = Annotated[CallToolResult, output_model]
+    handler.__signature__ = signature.replace(parameters=parameters, return_annotation=returns)  # type: ignore[attr-defined]
+    handler.__annotations__ = {**hints, "return": returns}
+    del handler.__wrapped__  # type: ignore[attr-defined]  # the SDK must see the handler's own signature
+    return handler

@@ -1,0 +1,73 @@
+"""Results shaped for a model: no nulls or empty values, compact JSON, a hard size cap."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+__all__ = ["MAX_RESULT_BYTES", "compact", "dumps", "tool_result"]
+
+# Larger results crowd out the conversation; clients also cap what they show.
+MAX_RESULT_BYTES = 48_000
+
+_EMPTY = (None, "", [], {})
+
+
+def compact(value: Any) -> Any:
+    """Drop nulls, empty strings, empty lists and empty objects, recursively (0 and false stay)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, dict):
+        items = ((k, compact(v)) for k, v in value.items())
+        return {k: v for k, v in items if not _is_empty(v)}
+    if isinstance(value, list | tuple):
+        return [c for c in (compact(v) for v in value) if not _is_empty(c)]
+    return value
+
+
+def _is_empty(value: Any) -> bool:
+    return any(value is e or (type(value) is type(e) and value == e) for e in _EMPTY)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def tool_result(value: BaseModel | dict[str, Any], *, max_bytes: int = MAX_RESULT_BYTES) -> CallToolResult:
+    """A tool result whose text and structured content are the same compact JSON, capped in size."""
+    data = compact(value)
+    text = dumps(data)
+    if len(text.encode()) > max_bytes:
+        data, text = _truncate(data, max_bytes)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def _truncate(data: dict[str, Any], max_bytes: int) -> tuple[dict[str, Any], str]:
+    """Keep as many items of the longest list as fit, and say so in `notice`."""
+    key = max((k for k, v in data.items() if isinstance(v, list)), key=lambda k: len(data[k]), default=None)
+    if key is None:
+        raise ValueError("a result over the size cap has no list to shorten")
+    items, total = data[key], len(data[key])
+
+    def shortened(keep: int) -> tuple[dict[str, Any], str]:
+        notice = (
+            f"Result cut to {keep} of {total} {key} to stay under {max_bytes // 1000} KB; "
+            "ask for fewer fields or a smaller page to see the rest."
+        )
+        cut = {**data, key: items[:keep], "notice": notice}
+        return cut, dumps(cut)
+
+    low, high = 0, total - 1  # the largest count that fits lies in [low, high]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(shortened(middle)[1].encode()) <= max_bytes:
+            low = middle
+        else:
+            high = middle - 1
+    result = shortened(low)
+    if len(result[1].encode()) > max_bytes:
+        raise ValueError("a result over the size cap cannot be shortened enough")
+    return result

@@ -1,0 +1,45 @@
+"""An MCP client connected in memory to qomon-mcp, which talks to an in-process sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from mcp import Client
+
+from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.space import Space
+from qomon_mcp.server.app import create_server
+from qomon_mcp.settings import Settings
+
+EU_KEY = DEMO_KEYS["eu"]
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    # A fast bucket and a short upsert delay keep the suite quick; the rules stay the same.
+    return create_demo_sandbox(burst=1000, rate=1000.0, upsert_delay=0.05)
+
+
+@pytest.fixture
+def space(sandbox: Sandbox) -> Space:
+    return sandbox.space_for(EU_KEY)
+
+
+def make_settings(**overrides: object) -> Settings:
+    return Settings(api_key=EU_KEY, **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def mcp(sandbox: Sandbox) -> AsyncIterator[Client]:
+    server = create_server(make_settings(), transport=sandbox.transport())
+    async with Client(server) as client:
+        yield client
+
+
+@pytest.fixture
+async def mcp_read_only(sandbox: Sandbox) -> AsyncIterator[Client]:
+    server = create_server(make_settings(read_only=True), transport=sandbox.transport())
+    async with Client(server) as client:
+        yield client
