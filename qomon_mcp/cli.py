@@ -4,6 +4,7 @@
     qomon-mcp tools [...]                                                   list the tools
     qomon-mcp call TOOL '{"arg": ...}' [...]                                call one tool and print the result
     qomon-mcp sandbox [--port N] [...]                                      serve an emulated Qomon space over HTTP
+    qomon-mcp serve [--host H] [--port N] [--public-url URL] [--sandbox]   serve MCP over HTTP with OAuth
 """
 
 from __future__ import annotations
@@ -51,6 +52,20 @@ def _add_sandbox_command(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def _add_serve_command(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="Serve MCP over Streamable HTTP with OAuth (a remote connector).",
+        description="Serve MCP at /mcp; each user connects with their own Qomon API key through an OAuth page.",
+    )
+    serve.add_argument("--host", default=argparse.SUPPRESS, help="Interface to listen on (default 127.0.0.1).")
+    serve.add_argument("--port", type=int, default=argparse.SUPPRESS, help="Port to listen on (default 8000).")
+    serve.add_argument(
+        "--public-url", default=argparse.SUPPRESS, help="The https origin clients use (default http://HOST:PORT)."
+    )
+    _add_server_flags(serve, in_subcommand=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qomon-mcp", description="An MCP server for Qomon spaces.")
     _add_server_flags(parser)
@@ -62,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("arguments", nargs="?", default="{}", help="Arguments as a JSON object.")
     _add_server_flags(call, in_subcommand=True)
     _add_sandbox_command(commands)
+    _add_serve_command(commands)
     return parser
 
 
@@ -78,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             upsert_delay=args.upsert_delay,
         )
+
+    if args.command == "serve":
+        return _serve(args)
 
     from qomon_mcp import local
 
@@ -99,6 +118,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return local.call_and_print(server, args.tool, args.arguments)
     server.run("stdio")
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from qomon_mcp.http.serve import serve
+    from qomon_mcp.settings import Settings
+
+    flags = ("host", "port", "public_url", "read_only", "toolsets", "base_url", "log_level")
+    given = {name: getattr(args, name) for name in flags if getattr(args, name, None) is not None}
+    try:
+        settings = Settings(**given)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        print(f"qomon-mcp: invalid settings ({problems})", file=sys.stderr)
+        return 2
+    return serve(settings, sandbox=args.sandbox)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,12 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["REGION_URLS", "TOOLSETS", "Region", "Settings"]
+__all__ = ["DEFAULT_TOOLSETS", "REGION_URLS", "TOOLSETS", "Region", "Settings"]
 
-TOOLSETS = ("contacts", "search", "forms", "actions", "team", "fundraising")
+TOOLSETS = ("contacts", "search", "forms", "actions", "team", "fundraising", "chatgpt")
+# `chatgpt` (the `search` and `fetch` tools ChatGPT connectors require) is opt-in: every
+# other client would read two more tools that only repeat search_contacts and get_contact.
+DEFAULT_TOOLSETS = tuple(name for name in TOOLSETS if name != "chatgpt")
 
 Region = Literal["eu", "us"]
 
@@ -41,8 +44,8 @@ class Settings(BaseSettings):
         default="WARNING", description="Level of the log lines written to stderr."
     )
     toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
-        default=TOOLSETS,
-        description="Comma-separated toolsets to expose: " + ", ".join(TOOLSETS) + " (default: all).",
+        default=DEFAULT_TOOLSETS,
+        description="Comma-separated toolsets to expose: " + ", ".join(TOOLSETS) + " (default: all but chatgpt).",
     )
 
     @field_validator("toolsets", mode="before")
@@ -54,7 +57,7 @@ class Settings(BaseSettings):
             unknown = sorted(set(value) - set(TOOLSETS))
             if unknown:
                 raise ValueError(f"unknown toolsets {unknown}; choose from {', '.join(TOOLSETS)}")
-            return tuple(name for name in TOOLSETS if name in value) or TOOLSETS
+            return tuple(name for name in TOOLSETS if name in value) or DEFAULT_TOOLSETS
         return value
 
     @field_validator("base_url")
@@ -66,3 +69,23 @@ class Settings(BaseSettings):
     def api_url(self) -> str:
         """The base URL requests go to: the override if set, else the region's host."""
         return self.base_url or REGION_URLS[self.region]
+
+    # The remote connector (`qomon-mcp serve`, issue 5).
+    host: str = Field(default="127.0.0.1", description="Interface `qomon-mcp serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `qomon-mcp serve` listens on.")
+    public_url: str | None = Field(
+        default=None,
+        description="The https origin clients reach the server at (the OAuth issuer); default http://HOST:PORT.",
+    )
+    mcp_secret: SecretStr | None = Field(
+        default=None,
+        description="Keys that seal OAuth tokens, `id:secret` comma-separated, newest first (rotation).",
+    )
+    client_cache_size: int = Field(
+        default=1000, ge=1, le=1_000_000, description="Callers whose Qomon client stays cached (HTTP)."
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_public_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value

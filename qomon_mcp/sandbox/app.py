@@ -98,8 +98,10 @@ class Sandbox:
         await self.upserts.drain(fast_forward=fast_forward)
 
 
-def create_demo_sandbox(seed: int = 0, *, now: datetime | None = None, **kwargs: Any) -> Sandbox:
+def create_demo_sandbox(
+    seed: int = 0, *, now: datetime | None = None, contacts: int = 3000, **kwargs: Any
+) -> Sandbox:
     """A sandbox over the EU and US demo spaces (keys in `seed.DEMO_KEYS`), dated from `now`."""
     from qomon_mcp.sandbox.seed import build_demo_spaces
 
-    return Sandbox(build_demo_spaces(seed=seed, now=now), **kwargs)
+    return Sandbox(build_demo_spaces(seed=seed, now=now, contacts=contacts), **kwargs)

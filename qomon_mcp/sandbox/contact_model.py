@@ -24,6 +24,7 @@ __all__ = [
     "blank_contact",
     "check_address",
     "check_scalar",
+    "check_tags",
     "make_tags",
 ]
 
@@ -151,16 +152,22 @@ def check_address(value: Any, existing: Record | None, space: Space) -> Record |
     return address
 
 
-def make_tags(value: Any, existing: list[Record], space: Space) -> list[Record]:
-    """`existing` plus the tags named in `value` ([{name}]), each name once."""
+def check_tags(value: Any) -> list[Record]:
+    """The tags of a write ([{name}]), checked; a 422 for anything else."""
     if not isinstance(value, list):
         raise fail(422, tags="must be a list of {name}")
-    tags = list(existing)
-    names = {t["name"].casefold() for t in tags}
     for index, tag in enumerate(value):
         if not isinstance(tag, dict) or not isinstance(tag.get("name"), str) or not tag["name"].strip():
             raise fail(422, **{f"tags[{index}]": 'must be an object {"name": "..."}'})
         check_unknown_keys(f"tags[{index}]", tag, frozenset({"name", "color", "appearance_count"}))
+    return value
+
+
+def make_tags(value: Any, existing: list[Record], space: Space) -> list[Record]:
+    """`existing` plus the tags named in `value` ([{name}]), each name once."""
+    tags = list(existing)
+    names = {t["name"].casefold() for t in tags}
+    for tag in check_tags(value):
         name = tag["name"].strip()
         if name.casefold() in names:
             continue

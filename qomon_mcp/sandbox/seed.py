@@ -89,11 +89,11 @@ def build_demo_space(
     return space
 
 
-def build_demo_spaces(seed: int = 0, *, now: datetime | None = None) -> dict[str, Space]:
+def build_demo_spaces(seed: int = 0, *, now: datetime | None = None, contacts: int = 3000) -> dict[str, Space]:
     """Every demo API key and its space: EU and US with fundraising, and a small EU space without it."""
     return {
-        DEMO_KEYS["eu"]: build_demo_space(seed=seed, region="eu", now=now),
-        DEMO_KEYS["us"]: build_demo_space(seed=seed, region="us", now=now),
+        DEMO_KEYS["eu"]: build_demo_space(seed=seed, region="eu", now=now, contacts=contacts),
+        DEMO_KEYS["us"]: build_demo_space(seed=seed, region="us", now=now, contacts=contacts),
         NO_FUNDRAISING_KEY: build_demo_space(
             seed=seed, region="eu", contacts=200, fundraising=False, group_id=3102, now=now
         ),

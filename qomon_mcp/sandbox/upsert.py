@@ -31,6 +31,7 @@ from qomon_mcp.sandbox.contact_model import (
     blank_contact,
     check_address,
     check_scalar,
+    check_tags,
     make_tags,
 )
 from qomon_mcp.sandbox.formdata import CHOICE_TYPES, answers_key, make_formdata, merge_answer
@@ -76,7 +77,7 @@ def validate_upsert(body: Any, space: Space) -> Record:
     if data.get("address") is not None:
         check_address(data["address"], None, space)
     if data.get("tags") is not None:
-        make_tags(data["tags"], [], space)
+        check_tags(data["tags"])
     for family in FORM_FAMILIES:
         _check_items(family, data.get(family))
     return data

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from qomon_mcp import __version__
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.server.registry import ToolSpec
+from qomon_mcp.server.schema import slim_schema
 from qomon_mcp.settings import Settings
 
 __all__ = ["Access", "QomonServer", "create_server", "qomon_client"]
@@ -61,8 +62,18 @@ class QomonServer(MCPServer):
                 description=spec.description,
                 annotations=spec.annotations,
             )
+            tool = self._tool_manager.get_tool(spec.name)
+            assert tool is not None
+            tool.parameters = slim_schema(tool.parameters)
+            # Validation uses the output model; the advertised schema only loses what results never hold.
+            tool.__dict__["output_schema"] = slim_schema(tool.output_schema)
         self._client = client
         self._access = access
+        # Imported here: they read the toolsets, which import this module.
+        from qomon_mcp.server import completions, prompts, resources
+
+        completions.register_completions(self, prompts.register_prompts(self))
+        resources.register_resources(self)
 
     def qomon(self) -> QomonClient:
         """The Qomon client of the caller being served."""

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
 from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.catalogue import tool_description
 from qomon_mcp.server.explain import explain
-from qomon_mcp.server.shaping import tool_result
+from qomon_mcp.server.shaping import dumps, tool_result
 from qomon_mcp.settings import TOOLSETS
 
 __all__ = ["TOOLSETS", "ToolSpec", "Toolset"]
@@ -73,11 +73,14 @@ class Toolset:
         idempotent: bool,
         open_world: bool,
         not_found: str | None = None,
+        exact: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Declare a tool. All four annotations are required, so none is ever left to a client's guess.
 
         `not_found` is the sentence the model reads when Qomon answers 404, formatted
         with the call's arguments (e.g. "Contact {contact_id} does not exist; ...").
+        `exact` sends the result as its model dumps it, empty values included, for
+        clients that expect fixed keys (ChatGPT's `search` and `fetch`).
         """
         if read_only and destructive:
             raise ValueError("a read-only tool cannot be destructive")
@@ -88,7 +91,7 @@ class Toolset:
                     name=fn.__name__,
                     toolset=self.name,
                     title=title,
-                    handler=_shaped(fn, not_found),
+                    handler=_shaped(fn, not_found, exact=exact),
                     read_only=read_only,
                     destructive=destructive,
                     idempotent=idempotent,
@@ -100,7 +103,7 @@ class Toolset:
         return declare
 
 
-def _shaped(fn: Handler, not_found: str | None) -> Callable[..., Awaitable[CallToolResult]]:
+def _shaped(fn: Handler, not_found: str | None, *, exact: bool = False) -> Callable[..., Awaitable[CallToolResult]]:
     hints = typing.get_type_hints(fn, include_extras=True)
     output_model = hints.pop("return")
 
@@ -111,7 +114,7 @@ def _shaped(fn: Handler, not_found: str | None) -> Callable[..., Awaitable[CallT
         except QomonError as error:
             hint = not_found.format(**arguments) if not_found else None
             raise ToolError(explain(error, not_found=hint)) from None
-        return tool_result(result)
+        return _exact_result(result) if exact else tool_result(result)
 
     # The SDK builds the input schema from the signature and the output schema from
     # `Annotated[CallToolResult, Model]`: the handler returns ready-shaped results.
@@ -122,3 +125,9 @@ def _shaped(fn: Handler, not_found: str | None) -> Callable[..., Awaitable[CallT
     handler.__annotations__ = {**hints, "return": returns}
     del handler.__wrapped__  # type: ignore[attr-defined]  # the SDK must see the handler's own signature
     return handler
+
+
+def _exact_result(value: BaseModel) -> CallToolResult:
+    """One text item holding the model's JSON, every key kept; the same data as structured content."""
+    data = value.model_dump(mode="json", by_alias=True)
+    return CallToolResult(content=[TextContent(type="text", text=dumps(data))], structured_content=data)

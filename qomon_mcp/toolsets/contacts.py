@@ -2,21 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import Field
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field
 
+from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.app import qomon_client
+from qomon_mcp.server.confirm import Confirm, require_approval
+from qomon_mcp.server.explain import explain
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.toolsets.contact_view import ContactField, ContactView, contact_view
+from qomon_mcp.toolsets.contact_writes import (
+    AddressInput,
+    AnswerInput,
+    AnswerRemoval,
+    apply_answers,
+    check_date,
+    contact_payload,
+)
 from qomon_mcp.toolsets.forms_directory import forms_directory
+from qomon_mcp.toolsets.previews import ContactApproval, ContactPreview
+from qomon_mcp.toolsets.upsert_check import UpsertRecord, checked_records, unmatchable
 
 __all__ = ["toolset"]
 
 toolset = Toolset("contacts")
 
 ContactId = Annotated[int, Field(ge=1, description="Qomon id of the contact (ids come from search_contacts).")]
+_NOT_FOUND = "Contact {contact_id} does not exist; find contact ids with search_contacts."
+
+# Basic fields, shared by create_contact and update_contact (where "" clears a field).
+Text = Annotated[str | None, Field(max_length=200)]
+Gender = Annotated[Literal["M", "F", "O"] | None, Field(description="M, F or O (other).")]
+Birthdate = Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}-\d{2}", description="YYYY-MM-DD.")]
+Mail = Annotated[str | None, Field(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Email address.")]
+Tags = Annotated[list[str] | None, Field(max_length=50, description="Tag names.")]
+Answers = Annotated[
+    list[AnswerInput] | None,
+    Field(max_length=50, description="Answers to advanced fields: [{form: id or label, value: code or label}]."),
+]
+
+
+class CreatedContact(BaseModel):
+    id: int | str | None = Field(default=None, description="The new contact's id.")
+    note: str | None = None
+
+
+class UpdatedContact(BaseModel):
+    id: int | str | None = None
+    changed: list[str] = Field(default_factory=list, description="The fields and answers that changed.")
+    note: str | None = None
+
+
+class UpsertedContacts(BaseModel):
+    sent: int | None = Field(default=None, description="How many records Qomon accepted for processing.")
+    note: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class DeletedContact(BaseModel):
+    id: int | str | None = None
+    note: str | None = None
 
 
 @toolset.tool(
@@ -25,7 +73,7 @@ ContactId = Annotated[int, Field(ge=1, description="Qomon id of the contact (ids
     destructive=False,
     idempotent=True,
     open_world=False,
-    not_found="Contact {contact_id} does not exist; find contact ids with search_contacts.",
+    not_found=_NOT_FOUND,
 )
 async def get_contact(
     contact_id: ContactId,
@@ -38,3 +86,211 @@ async def get_contact(
     client = qomon_client(ctx)
     contact = await client.get_contact(contact_id)
     return contact_view(contact, await forms_directory(client), frozenset(fields) if fields else None)
+
+
+@toolset.tool(title="Create a contact", read_only=False, destructive=False, idempotent=False, open_world=False)
+async def create_contact(
+    ctx: Context,
+    firstname: Text = None,
+    surname: Text = None,
+    married_name: Text = None,
+    gender: Gender = None,
+    birthdate: Birthdate = None,
+    mail: Mail = None,
+    phone: Text = None,
+    mobile: Text = None,
+    address: AddressInput | None = None,
+    tags: Tags = None,
+    answers: Answers = None,
+) -> CreatedContact:
+    basic = {
+        "firstname": firstname, "surname": surname, "married_name": married_name, "gender": gender,
+        "birthdate": birthdate, "mail": mail, "phone": phone, "mobile": mobile,
+    }  # fmt: skip
+    given = {name: value for name, value in basic.items() if value not in (None, "")}
+    if not given.keys() & {"firstname", "surname", "mail", "phone", "mobile"}:
+        raise ToolError("A contact needs at least a name, a mail or a phone number; give one of them.")
+    if "birthdate" in given:
+        given["birthdate"] = check_date(given["birthdate"], "The birthdate")
+    payload: dict[str, Any] = dict(given)
+    if address is not None and (parts := address.model_dump(exclude_none=True)):
+        payload["address"] = parts
+    if tags:
+        payload["tags"] = [{"name": name.strip()} for name in dict.fromkeys(tags) if name.strip()]
+    client = qomon_client(ctx)
+    if answers:
+        apply_answers(await forms_directory(client), payload, [], answers)
+    contact = await client.create_contact(payload)
+    return CreatedContact(
+        id=contact.id,
+        note=f"Created contact {contact.id}; read it with get_contact or change it with update_contact.",
+    )
+
+
+@toolset.tool(
+    title="Update a contact",
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    not_found=_NOT_FOUND,
+)
+async def update_contact(
+    contact_id: ContactId,
+    ctx: Context,
+    firstname: Text = None,
+    surname: Text = None,
+    married_name: Text = None,
+    gender: Gender = None,
+    birthdate: Birthdate = None,
+    mail: Mail = None,
+    phone: Text = None,
+    mobile: Text = None,
+    address: Annotated[
+        AddressInput | None, Field(description="Only the parts given change; an empty string clears a part.")
+    ] = None,
+    add_tags: Tags = None,
+    remove_tags: Tags = None,
+    set_answers: Annotated[
+        list[AnswerInput] | None,
+        Field(
+            max_length=50,
+            description="Answers to set: a radio form's answer is replaced, checkbox and free-text answers are added.",
+        ),
+    ] = None,
+    remove_answers: Annotated[
+        list[AnswerRemoval] | None,
+        Field(max_length=50, description="Answers to remove (applied before set_answers): by form, or one value."),
+    ] = None,
+) -> UpdatedContact:
+    fields = {
+        "firstname": firstname, "surname": surname, "married_name": married_name, "gender": gender,
+        "birthdate": birthdate, "mail": mail, "phone": phone, "mobile": mobile,
+    }  # fmt: skip
+    basic = {name: value for name, value in fields.items() if value is not None}
+    if not (basic or address or add_tags or remove_tags or set_answers or remove_answers):
+        raise ToolError("Nothing to change; give at least one field, tag or answer to update.")
+    if basic.get("birthdate"):
+        basic["birthdate"] = check_date(basic["birthdate"], "The birthdate")
+    client = qomon_client(ctx)
+    directory = await forms_directory(client) if set_answers or remove_answers else None
+    contact = await client.get_contact(contact_id)
+    payload = contact_payload(contact)
+    changed = _apply_basic(payload, basic)
+    if address is not None:
+        changed += _apply_address(payload, address)
+    changed += _apply_tags(payload, add_tags or [], remove_tags or [])
+    if directory is not None:
+        # Answers are checked before anything is written: an unknown form or value sends nothing.
+        changed += apply_answers(directory, payload, remove_answers or [], set_answers or [])
+    if not changed:
+        return UpdatedContact(id=contact_id, note="The contact already had those values; nothing was sent.")
+    await client.replace_contact(contact_id, payload)
+    return UpdatedContact(id=contact_id, changed=changed)
+
+
+def _apply_basic(payload: dict[str, Any], basic: dict[str, str]) -> list[str]:
+    changed = []
+    for name, value in basic.items():
+        current = payload.get(name) or ""
+        if current == value or (name == "birthdate" and current and value and _same_date(current, value)):
+            continue
+        changed.append(name)
+        if value == "":
+            payload.pop(name, None)  # left out of a full replace, the field is cleared
+        else:
+            payload[name] = value
+    return changed
+
+
+def _same_date(current: str, new: str) -> bool:
+    try:
+        return check_date(current, "") == new
+    except ToolError:  # Qomon's own value in a shape we do not read: treat it as a change
+        return False
+
+
+# Geocoding results describe the old address; Qomon recomputes them from the new one.
+_GEOCODED = ("latitude", "longitude", "score", "location", "invalid")
+
+
+def _apply_address(payload: dict[str, Any], address: AddressInput) -> list[str]:
+    current = dict(payload.get("address") or {})
+    changed = []
+    for name, value in address.model_dump(exclude_none=True).items():
+        if (current.get(name) or "") == value:
+            continue
+        changed.append(f"address.{name}")
+        if value == "":
+            current.pop(name, None)
+        else:
+            current[name] = value
+    if changed:
+        for name in _GEOCODED:
+            current.pop(name, None)
+        payload["address"] = current
+    return changed
+
+
+def _apply_tags(payload: dict[str, Any], add: list[str], remove: list[str]) -> list[str]:
+    tags: list[dict[str, Any]] = list(payload.get("tags") or [])
+    names = {t["name"].casefold() for t in tags}
+    dropped = {n.strip().casefold() for n in remove}
+    kept = [t for t in tags if t["name"].casefold() not in dropped]
+    added = [n.strip() for n in dict.fromkeys(add) if n.strip() and n.strip().casefold() not in names]
+    if len(kept) == len(tags) and not added:
+        return []
+    payload["tags"] = kept + [{"name": n} for n in added]
+    return ["tags"]
+
+
+@toolset.tool(title="Upsert contacts", read_only=False, destructive=False, idempotent=False, open_world=False)
+async def upsert_contacts(
+    ctx: Context,
+    records: Annotated[
+        list[UpsertRecord],
+        Field(min_length=1, max_length=100, description="1 to 100 contacts to create or update."),
+    ],
+) -> UpsertedContacts:
+    client = qomon_client(ctx)
+    payloads = checked_records(records, await forms_directory(client))
+    for sent, payload in enumerate(payloads):
+        try:
+            await client.upsert_contact(payload)
+        except QomonError as error:
+            done = f"records 0 to {sent - 1} were queued" if sent else "none was queued"
+            raise ToolError(f"Record {sent} could not be sent and {done}: {explain(error)}") from None
+    warnings = [
+        f"Record {i} has no id, mail or surname, so it creates a new contact every time it is sent."
+        for i in unmatchable(records)
+    ]
+    return UpsertedContacts(
+        sent=len(payloads),
+        note=(
+            f"Qomon accepted {len(payloads)} records and applies them asynchronously, within a few seconds. "
+            "Each updates the contact with the same id, else the same mail, else the same surname and "
+            "firstname, and otherwise creates one; fields and answers sent are added, none is cleared. "
+            "Check the result with search_contacts in a few seconds."
+        ),
+        warnings=warnings,
+    )
+
+
+@toolset.tool(
+    title="Delete a contact",
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=False,
+    not_found="Contact {contact_id} does not exist (it may already be deleted); find contact ids with search_contacts.",
+)
+async def delete_contact(
+    contact_id: ContactId,
+    ctx: Context,
+    target: ContactPreview,
+    approved: ContactApproval,
+    confirm: Confirm = False,
+) -> DeletedContact:
+    require_approval(approved, target)
+    await qomon_client(ctx).delete_contact(contact_id)
+    return DeletedContact(id=contact_id, note=f"Contact {contact_id} is deleted.")

@@ -61,6 +61,12 @@ class FormsDirectory:
         return decoded
 
 
+def _first_leaf(error: BaseException) -> BaseException:
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
 _cache: weakref.WeakKeyDictionary[QomonClient, tuple[float, FormsDirectory]] = weakref.WeakKeyDictionary()
 
 
@@ -74,9 +80,13 @@ async def forms_directory(client: QomonClient) -> FormsDirectory:
     async def load(form_type: str) -> None:
         by_type[form_type] = await client.list_forms(form_type)
 
-    async with anyio.create_task_group() as group:
-        for form_type in FORM_TYPES:
-            group.start_soon(load, form_type)
+    try:
+        async with anyio.create_task_group() as group:
+            for form_type in FORM_TYPES:
+                group.start_soon(load, form_type)
+    except BaseExceptionGroup as failures:
+        # The task group wraps the client's error; callers (and the tool wrapper) expect it bare.
+        raise _first_leaf(failures) from None
     directory = FormsDirectory.from_forms(by_type)
     _cache[client] = (time.monotonic() + _TTL_SECONDS, directory)
     return directory

@@ -1,9 +1,385 @@
-"""The fundraising toolset."""
+"""Fundraising: reference data, bundles read, recorded, updated without loss, refunded, deleted.
+
+Every value Qomon checks against the space's reference data (payment method kinds,
+statuses, campaign codes, prices) is checked here first, so nothing invalid is sent.
+Qomon's bundle PATCH is additive but clears the omitted fields of an item it
+updates, so the writes always send each touched item complete.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from qomon_mcp.qomon.client import QomonClient
+from qomon_mcp.qomon.models import Bundle
+from qomon_mcp.server.app import qomon_client
+from qomon_mcp.server.confirm import Confirm, require_approval
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.toolsets.fundraising_items import (
+    ARRAYS,
+    DonationChange,
+    MembershipChange,
+    NewDonation,
+    NewMembership,
+    NewTransaction,
+    TransactionChange,
+    checked_item,
+    complete_item,
+    products_fit,
+)
+from qomon_mcp.toolsets.fundraising_reference import FundraisingReference, fundraising_reference
+from qomon_mcp.toolsets.fundraising_views import (
+    BundlesView,
+    BundleWritten,
+    PriceView,
+    ReferenceView,
+    bundle_view,
+    history_view,
+    money,
+    price_view,
+    status_view,
+)
+from qomon_mcp.toolsets.previews import BundleApproval, BundlePreview
 
 __all__ = ["toolset"]
 
 toolset = Toolset("fundraising")
+
+T = TypeVar("T")
+
+BundleId = Annotated[int, Field(ge=1, description="Id of the bundle (from get_bundles or record_bundle).")]
+NOT_FOUND = "Bundle {bundle_id} does not exist; list bundle ids with get_bundles."
+ReferenceKind = Literal[
+    "all", "settings", "statuses", "code_campaigns", "membership_prices", "membership_price_groups", "donation_prices"
+]
+# Reference lists are short in practice; this only guards the result size.
+_MAX_LISTED = 100
+_MAX_HISTORY = 50
+
+
+async def _checked(client: QomonClient, build: Callable[[FundraisingReference], T]) -> T:
+    """`build` against the cached reference data; a refusal is rechecked once against fresh data,
+    so that a price or code created minutes ago in the Qomon app is not refused."""
+    reference = await fundraising_reference(client)
+    try:
+        return build(reference)
+    except ToolError:
+        if reference.fresh:
+            raise
+    return build(await fundraising_reference(client, refresh=True))
+
+
+def _capped(items: list[T], what: str, kind: str, notes: list[str]) -> list[T]:
+    """With kind "all", each list is capped; one list asked for by name comes whole."""
+    if kind != "all" or len(items) <= _MAX_LISTED:
+        return items
+    notes.append(f"{len(items) - _MAX_LISTED} more {what} not shown; ask for kind={what!r}.")
+    return items[:_MAX_LISTED]
+
+
+@toolset.tool(
+    title="Get fundraising reference data", read_only=True, destructive=False, idempotent=True, open_world=False
+)
+async def get_fundraising_reference(
+    ctx: Context,
+    kind: Annotated[ReferenceKind, Field(description="Which list; 'all' gives what record_bundle needs.")] = "all",
+) -> ReferenceView:
+    # Always fresh: the caller is looking, and the write checks then start from the same data.
+    reference = await fundraising_reference(qomon_client(ctx), refresh=True)
+    settings, notes = reference.settings, []
+    view = ReferenceView()
+    if kind in ("all", "settings"):
+        view.payment_method_kinds = settings.payment_method_kinds
+        view.default_status_id = settings.default_status_id
+        view.currency = settings.currency
+    if kind == "settings":
+        view.settings = settings.model_dump(
+            exclude={"payment_method_kinds", "default_status_id", "currency"}, exclude_none=True
+        )
+    if kind in ("all", "statuses"):
+        statuses = reference.statuses if kind == "statuses" else [s for s in reference.statuses if not s.archived]
+        view.statuses = [status_view(s) for s in _capped(statuses, "statuses", kind, notes)]
+    if kind in ("all", "code_campaigns"):
+        codes = [c.code for c in reference.code_campaigns if c.code]
+        view.code_campaigns = _capped(codes, "code_campaigns", kind, notes)
+    if kind in ("all", "membership_prices"):
+        prices = _capped(reference.membership_prices, "membership_prices", kind, notes)
+        view.membership_prices = [price_view(p, reference) for p in prices]
+    if kind == "membership_price_groups":
+        for group in _capped(reference.membership_price_groups, "membership_price_groups", kind, notes):
+            ids = [p.id for p in group.membership_prices if p.id is not None]
+            view.membership_price_groups.append(
+                PriceView(id=group.id, name=group.name, hidden=group.hidden or None, price_ids=ids)
+            )
+    if kind in ("all", "donation_prices"):
+        prices = _capped(reference.donation_prices, "donation_prices", kind, notes)
+        view.donation_prices = [price_view(p) for p in prices]
+    if kind == "all" and any(s.archived for s in reference.statuses):
+        notes.append("Archived statuses are left out; ask for kind='statuses' to see them.")
+    view.note = " ".join(notes) or None
+    return view
+
+
+@toolset.tool(
+    title="Get transaction bundles",
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    not_found=NOT_FOUND,
+)
+async def get_bundles(
+    ctx: Context,
+    bundle_id: Annotated[int | None, Field(ge=1, description="One bundle by id; a page when omitted.")] = None,
+    include_history: Annotated[bool, Field(description="With bundle_id: add its change history.")] = False,
+    contact_id: Annotated[
+        int | None, Field(ge=1, description="Keep bundles this contact paid or benefits from (this page only).")
+    ] = None,
+    limit: Annotated[int, Field(ge=1, le=1000, description="Page size, newest first.")] = 20,
+    offset: Annotated[int, Field(ge=0, description="Bundles to skip.")] = 0,
+) -> BundlesView:
+    client = qomon_client(ctx)
+    if include_history and bundle_id is None:
+        raise ToolError("include_history needs a bundle_id; find bundle ids with get_bundles first.")
+    reference = await fundraising_reference(client)
+    if bundle_id is not None:
+        bundle = await client.get_bundle(bundle_id)
+        view = BundlesView(bundles=[bundle_view(bundle, reference)])
+        if include_history:
+            entries = await client.get_bundle_history(bundle_id)
+            view.history = [history_view(e) for e in entries[-_MAX_HISTORY:]]
+            if len(entries) > _MAX_HISTORY:
+                view.note = f"The {len(entries) - _MAX_HISTORY} oldest history entries are left out."
+        return view
+    page = await client.list_bundles(limit=limit, offset=offset)
+    bundles = page.bundles
+    total = page.total if page.total is not None else offset + len(bundles)
+    notes = []
+    if contact_id is not None:
+        bundles = [b for b in bundles if _involves(b, contact_id)]
+        notes.append(
+            f"{len(bundles)} of the {len(page.bundles)} bundles on this page involve contact {contact_id} "
+            "(the filter covers this page only)."
+        )
+    after = offset + len(page.bundles)
+    if after < total:
+        notes.append(f"{total - after} more of {total}; use offset={after}.")
+    return BundlesView(bundles=[bundle_view(b, reference) for b in bundles], total=total, note=" ".join(notes))
+
+
+def _involves(bundle: Bundle, contact_id: int) -> bool:
+    items = [*bundle.transactions, *bundle.memberships, *bundle.donations]
+    return any(str(item.contact_id) == str(contact_id) for item in items)
+
+
+@toolset.tool(
+    title="Record a payment (transaction bundle)",
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    open_world=False,
+)
+async def record_bundle(
+    ctx: Context,
+    transactions: Annotated[list[NewTransaction], Field(min_length=1, max_length=20, description="The payment(s).")],
+    memberships: Annotated[
+        tuple[NewMembership, ...], Field(max_length=20, description="Memberships this payment pays for.")
+    ] = (),
+    donations: Annotated[
+        tuple[NewDonation, ...], Field(max_length=20, description="Donations this payment pays for.")
+    ] = (),
+) -> BundleWritten:
+    client = qomon_client(ctx)
+
+    def build(reference: FundraisingReference) -> dict[str, list[dict[str, Any]]]:
+        arrays: dict[str, list[dict[str, Any]]] = {}
+        for array, items in (("transactions", transactions), ("memberships", memberships), ("donations", donations)):
+            defaults = arrays["transactions"][0] if arrays else {}
+            arrays[array] = [
+                checked_item(array, f"{array}[{i}]", item.model_dump(exclude_none=True), reference, defaults)
+                for i, item in enumerate(items)
+            ]
+        products_fit(arrays, reference.currency)
+        return arrays
+
+    arrays = await _checked(client, build)
+    bundle = await client.create_bundle(**arrays)
+    paid = money(sum(t["amount"] for t in arrays["transactions"]), arrays["transactions"][0]["currency"])
+    return BundleWritten(bundle_id=bundle.id, summary=f"Recorded {_count(arrays)}; {paid} paid in all.")
+
+
+def _count(arrays: dict[str, list[Any]]) -> str:
+    parts = [f"{len(items)} {array[:-1] if len(items) == 1 else array}" for array, items in arrays.items() if items]
+    return ", ".join(parts)
+
+
+@toolset.tool(
+    title="Update a transaction bundle",
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    open_world=False,
+    not_found=NOT_FOUND,
+)
+async def update_bundle(
+    bundle_id: BundleId,
+    ctx: Context,
+    transactions: Annotated[
+        tuple[TransactionChange, ...], Field(max_length=20, description="Changed or new transactions.")
+    ] = (),
+    memberships: Annotated[
+        tuple[MembershipChange, ...], Field(max_length=20, description="Changed or new memberships.")
+    ] = (),
+    donations: Annotated[
+        tuple[DonationChange, ...], Field(max_length=20, description="Changed or new donations.")
+    ] = (),
+) -> BundleWritten:
+    client = qomon_client(ctx)
+    changes = {"transactions": transactions, "memberships": memberships, "donations": donations}
+    if not any(changes.values()):
+        raise ToolError("Nothing to update: give at least one transaction, membership or donation change.")
+    bundle = await client.get_bundle(bundle_id)
+
+    def build(reference: FundraisingReference) -> dict[str, list[dict[str, Any]]]:
+        current = {array: [complete_item(array, item) for item in getattr(bundle, array)] for array in ARRAYS}
+        defaults = current["transactions"][0] if current["transactions"] else {}
+        sent: dict[str, list[dict[str, Any]]] = {array: [] for array in ARRAYS}
+        after = {array: list(items) for array, items in current.items()}
+        for array, items in changes.items():
+            for index, change in enumerate(items):
+                where = f"{array}[{index}]"
+                fields = change.model_dump(exclude_none=True)
+                item_id = fields.pop("id", None)
+                if item_id is None:
+                    item = checked_item(array, where, fields, reference, defaults)
+                    after[array].append(item)
+                else:
+                    position = _position(bundle_id, array, current[array], item_id)
+                    item = checked_item(array, where, fields, reference, {}, base=current[array][position])
+                    after[array][position] = item
+                sent[array].append(item)
+        products_fit(after, reference.currency, before=current)
+        return sent
+
+    sent = await _checked(client, build)
+    await client.update_bundle(bundle_id, **{a: items for a, items in sent.items() if items})
+    updated = [
+        f"{array[:-1]} {change.id} ({', '.join(sorted(change.model_dump(exclude_none=True, exclude={'id'})))})"
+        for array, items in changes.items()
+        for change in items
+        if change.id is not None
+    ]
+    added = {a: [i for i in items if "id" not in i] for a, items in sent.items()}
+    parts = ([f"changed {'; '.join(updated)}, other fields kept"] if updated else []) + (
+        [f"added {_count(added)}"] if any(added.values()) else []
+    )
+    return BundleWritten(bundle_id=bundle_id, summary=f"Bundle {bundle_id}: {', '.join(parts)}.")
+
+
+def _position(bundle_id: int, array: str, items: list[dict[str, Any]], item_id: int) -> int:
+    for position, item in enumerate(items):
+        if str(item.get("id")) == str(item_id):
+            return position
+    ids = ", ".join(str(i.get("id")) for i in items) or "none"
+    raise ToolError(
+        f"{array[:-1].capitalize()} {item_id} is not part of bundle {bundle_id} (its {array}: {ids}); "
+        "omit id to add a new one."
+    )
+
+
+@toolset.tool(
+    title="Refund a transaction",
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=False,
+    not_found=NOT_FOUND,
+)
+async def refund_bundle(
+    bundle_id: BundleId,
+    ctx: Context,
+    transaction_id: Annotated[
+        int | None, Field(ge=1, description="Which transaction; needed only when the bundle has several.")
+    ] = None,
+    amount_cents: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            description="Total refunded in cents, earlier refunds included (1000 = 10.00); "
+            "the full amount when omitted.",
+        ),
+    ] = None,
+) -> BundleWritten:
+    client = qomon_client(ctx)
+    bundle = await client.get_bundle(bundle_id)
+    current = {array: [complete_item(array, item) for item in getattr(bundle, array)] for array in ARRAYS}
+    transactions = current["transactions"]
+    if transaction_id is None and len(transactions) != 1:
+        ids = ", ".join(str(t.get("id")) for t in transactions)
+        raise ToolError(f"Bundle {bundle_id} has {len(transactions)} transactions ({ids}); give transaction_id.")
+    position = 0 if transaction_id is None else _position(bundle_id, "transactions", transactions, transaction_id)
+    transaction = dict(transactions[position])
+    amount, currency = transaction.get("amount") or 0, transaction.get("currency")
+    target = amount if amount_cents is None else amount_cents
+    if target > amount:
+        raise ToolError(
+            f"amount_cents {target} is more than the {money(amount, currency)} paid by transaction "
+            f"{transaction['id']}; give at most {amount}."
+        )
+    status = await _checked(client, FundraisingReference.reimbursed_status)
+    already = transaction.get("reimbursed_amount") or 0
+    if target < already:
+        raise ToolError(
+            f"Transaction {transaction['id']} already has {money(already, currency)} refunded and amount_cents "
+            f"is the total refunded, so give at least {already}."
+        )
+    if target == already and str(transaction.get("status_id")) == str(status.id):
+        return BundleWritten(bundle_id=bundle_id, summary=f"Already refunded: {money(target, currency)}.")
+    transaction.update(status_id=status.id, reimbursed_amount=target)
+    # The refunded money comes off the memberships, then the donations, never below zero.
+    left, products = target - already, {"memberships": [], "donations": []}
+    for array in products:
+        for item in current[array]:
+            cut = min(left, item.get("amount") or 0)
+            if cut > 0:
+                products[array].append({**item, "amount": item["amount"] - cut})
+                left -= cut
+    await client.update_bundle(bundle_id, transactions=[transaction], **{a: i for a, i in products.items() if i})
+    reduced = "; ".join(
+        f"{array[:-1]} {item['id']} now {money(item['amount'], item.get('currency'))}"
+        for array, items in products.items()
+        for item in items
+    )
+    summary = (
+        f"Refunded {money(target, currency)} of {money(amount, currency)} on transaction {transaction['id']} "
+        f"(status {status.name})"
+    )
+    return BundleWritten(bundle_id=bundle_id, summary=summary + (f"; {reduced}." if reduced else "."))
+
+
+@toolset.tool(
+    title="Delete a transaction bundle",
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=False,
+    not_found=NOT_FOUND,
+)
+async def delete_bundle(
+    bundle_id: BundleId,
+    ctx: Context,
+    target: BundlePreview,
+    approved: BundleApproval,
+    confirm: Confirm = False,
+) -> BundleWritten:
+    require_approval(approved, target)
+    await qomon_client(ctx).delete_bundle(bundle_id)
+    return BundleWritten(
+        bundle_id=bundle_id,
+        summary=f"Deleted bundle {bundle_id} with all its transactions, memberships and donations.",
+    )

@@ -1,9 +1,129 @@
-"""The search toolset."""
+"""Search: contacts matching a typed query (POST /search), and how many match (POST /kpi)."""
 
 from __future__ import annotations
 
-from qomon_mcp.server.registry import Toolset
+from typing import Annotated, Any, Literal
 
-__all__ = ["toolset"]
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from qomon_mcp.qomon.client import QomonClient
+from qomon_mcp.qomon.search_attributes import SORT_ATTRIBUTES
+from qomon_mcp.server.app import qomon_client
+from qomon_mcp.server.registry import Toolset
+from qomon_mcp.toolsets.contact_view import ContactField, ContactView, contact_view
+from qomon_mcp.toolsets.forms_directory import FormsDirectory, forms_directory
+from qomon_mcp.toolsets.search_checks import check_date, checked_query, needs_forms
+from qomon_mcp.toolsets.search_paging import MAX_PAGES, Pages, fetch_pages, page_size_for
+from qomon_mcp.toolsets.search_query import Condition, Query, QueryArgument, parse_query, to_qomon, with_condition
+
+__all__ = ["CountResult", "SearchResult", "toolset"]
 
 toolset = Toolset("search")
+
+DEFAULT_PER_PAGE = 50
+# A sync fetches to the end; this many contacts is a generous first window.
+SYNC_LIMIT = 1000
+
+SortAttr = Literal[SORT_ATTRIBUTES]  # type: ignore[valid-type]
+
+
+class SearchResult(BaseModel):
+    contacts: list[ContactView] = Field(default_factory=list)
+    count: int | None = Field(default=None, description="Contacts in this result.")
+    next_page: int | None = Field(default=None, description="When more may match: the page to ask for next.")
+    per_page: int | None = Field(default=None, description="The page size that next_page goes with.")
+    note: str | None = None
+
+
+class CountResult(BaseModel):
+    total: int | None = Field(default=None, description="How many contacts match.")
+
+
+@toolset.tool(title="Search contacts", read_only=True, destructive=False, idempotent=True, open_world=False)
+async def search_contacts(
+    ctx: Context,
+    query: QueryArgument = None,
+    updated_since: Annotated[
+        str | None,
+        Field(description="Only contacts changed since (2024-05-01, now-1d/d); fetches to the end."),
+    ] = None,
+    page: Annotated[int, Field(ge=0)] = 0,
+    per_page: Annotated[int | None, Field(ge=1, le=1000, description="Default 50 (with limit: up to 1000).")] = None,
+    limit: Annotated[int | None, Field(ge=1, le=5000, description="Fetch pages until this many contacts.")] = None,
+    sort_attr: SortAttr | None = None,
+    sort_asc: bool | None = None,
+    include_interactions: Annotated[bool, Field(description="Add interaction history.")] = False,
+    fields: Annotated[
+        list[ContactField] | None,
+        Field(description="Parts of each contact to return ([] = ids only); all by default."),
+    ] = None,
+) -> SearchResult:
+    client = qomon_client(ctx)
+    wanted = frozenset(fields) if fields is not None else None
+    decodes = wanted is None or bool(wanted & {"answers", "custom_fields"})
+    if updated_since is not None:
+        limit = limit or SYNC_LIMIT
+    qomon_query, forms = await _prepared(client, query, updated_since=updated_since, load_forms=decodes)
+    size = per_page or (page_size_for(limit) if limit else DEFAULT_PER_PAGE)
+    options = {"sort_attr": sort_attr, "sort_asc": sort_asc, "include_interactions": include_interactions}
+    if limit is None:
+        batch = await client.search_contacts(qomon_query, per_page=size, page=page, **options)
+        pages = Pages(contacts=batch, last_page=page, more=len(batch) >= size)
+    else:
+        # A tiny per_page must not turn one call into hundreds of requests.
+        limit = min(limit, MAX_PAGES * size)
+        pages = await fetch_pages(
+            client, qomon_query, page=page, per_page=size, limit=limit, progress=ctx.report_progress, **options
+        )
+    result = SearchResult(contacts=[contact_view(c, forms, wanted) for c in pages.contacts], count=len(pages.contacts))
+    if pages.more or pages.cut:
+        await _point_to_more(result, pages, client, qomon_query, page=page, per_page=size, limited=limit is not None)
+    elif not pages.contacts:
+        result.note = "No contact matches this query." if page == 0 else f"Page {page} is past the last match."
+    return result
+
+
+async def _prepared(
+    client: QomonClient, query: object, *, updated_since: str | None = None, load_forms: bool = False
+) -> tuple[dict[str, Any], FormsDirectory | None]:
+    """Qomon's JSON for the query the model sent, checked; and the forms, when they were needed."""
+    parsed = parse_query(query) if query is not None else None
+    if updated_since is not None:
+        since = Condition(attr="UpdatedAt", ope="gte", value=check_date("updated_since", updated_since))
+        parsed = with_condition(parsed or Query(), since)
+    forms = await forms_directory(client) if load_forms or needs_forms(parsed) else None
+    return to_qomon(checked_query(parsed, forms) if parsed else None), forms
+
+
+async def _point_to_more(
+    result: SearchResult,
+    pages: Pages,
+    client: QomonClient,
+    query: dict[str, Any],
+    *,
+    page: int,
+    per_page: int,
+    limited: bool,
+) -> None:
+    """Say how to get the rest: the next page, and with a limit how many more match."""
+    next_page = pages.last_page if pages.cut else pages.last_page + 1
+    overlap = f" (its first {per_page - pages.cut} contacts are already here)" if pages.cut else ""
+    if not limited:
+        result.next_page, result.per_page = next_page, per_page
+        result.note = (
+            f"More may match: ask for page {next_page} with the same per_page, or set limit to fetch several "
+            "pages; count_contacts gives the total."
+        )
+        return
+    remaining = await client.count_contacts(query) - page * per_page - len(pages.contacts)
+    if remaining > 0:
+        result.next_page, result.per_page = next_page, per_page
+        result.note = f"{remaining} more match; continue with page={next_page} and per_page={per_page}{overlap}."
+
+
+@toolset.tool(title="Count contacts", read_only=True, destructive=False, idempotent=True, open_world=False)
+async def count_contacts(ctx: Context, query: QueryArgument = None) -> CountResult:
+    client = qomon_client(ctx)
+    qomon_query, _ = await _prepared(client, query)
+    return CountResult(total=await client.count_contacts(qomon_query))

@@ -1,9 +1,436 @@
-"""The team toolset."""
+"""The team toolset: users, roles, invitations, teams and the global message."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from qomon_mcp.qomon.errors import InvalidInput, NotFound
+from qomon_mcp.server.app import qomon_client
+from qomon_mcp.server.confirm import Confirm, require_approval
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.toolsets.previews import (
+    AccessApproval,
+    AccessPreview,
+    MessageApproval,
+    MessagePreview,
+    RoleApproval,
+    RolePreview,
+    TeamApproval,
+    TeamPreview,
+)
+from qomon_mcp.toolsets.team_views import (
+    EMAIL_PATTERN,
+    Changed,
+    Deleted,
+    Invited,
+    Invitee,
+    InviteResult,
+    MessageSent,
+    Revoked,
+    RoleChanged,
+    RoleRef,
+    TeamRef,
+    TeamsResult,
+    UsersResult,
+    as_int,
+    failures,
+    invitation_view,
+    member_ids,
+    more_note,
+    parsed_list,
+    replaceable,
+    resolve_role,
+    resolves,
+    role_view,
+    roles_listing,
+    team_view,
+    user_view,
+)
 
 __all__ = ["toolset"]
 
 toolset = Toolset("team")
+
+# A page of people or teams the model can read at once; the rest is one `offset` away.
+PAGE_CAP = 100
+
+UserId = Annotated[int, Field(ge=1, description="Qomon id of the user (ids come from get_users).")]
+TeamId = Annotated[int, Field(ge=1, description="Qomon id of the team (ids come from get_teams).")]
+# Tuples with an empty default keep these optional lists free of anyOf-null in the schema.
+UserIds = Annotated[tuple[int, ...], Field(max_length=500)]
+RoleType = Literal["superadmin", "admin", "manager", "user", "custom"]
+
+
+# get_users
+
+
+@toolset.tool(
+    title="Get users, roles or invitations",
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    not_found="User {user_id} does not exist in this space; list users with get_users.",
+)
+async def get_users(
+    ctx: Context,
+    view: Annotated[Literal["users", "roles", "invitations"], Field(description="What to list.")] = "users",
+    user_id: Annotated[int | None, Field(ge=1, description="Read this one user.")] = None,
+    role: Annotated[RoleType | None, Field(description="Only users of this role type.")] = None,
+    limit: Annotated[int, Field(ge=1, le=200)] = 50,
+    offset: Annotated[int, Field(ge=0, description="Skip this many (see the 'N more' note).")] = 0,
+    sort: Annotated[
+        str,
+        Field(
+            pattern=r"^-?(id|created_at|updated_at|surname|firstname|mail)$",
+            description="Sort users; '-' for descending.",
+        ),
+    ] = "id",
+) -> UsersResult:
+    if view != "users" and (user_id is not None or role is not None):
+        raise ToolError(f'user_id and role apply to view="users" only; leave them out for view="{view}".')
+    client = qomon_client(ctx)
+    if view == "roles":
+        roles = await client.list_roles()
+        return UsersResult(roles=[role_view(r) for r in roles], total=len(roles))
+    if view == "invitations":
+        invitations = await client.list_invitations()
+        shown = invitations[offset : offset + limit]
+        return UsersResult(
+            invitations=[invitation_view(i) for i in shown],
+            total=len(invitations),
+            note=more_note("invitations", offset + len(shown), len(invitations)),
+        )
+    if user_id is not None:
+        return UsersResult(user=user_view(await client.get_user(user_id), detailed=True))
+    page = await client.list_users(limit=limit, offset=offset, sort=sort)
+    shown_to = offset + len(page.users)
+    # Qomon has no role filter, so it applies to this page only; the note keeps the paging handle.
+    users = [u for u in page.users if role is None or user_view(u).role_type == role]
+    total = page.count
+    if total is None and len(page.users) == limit:
+        note: str | None = f"There may be more users; use offset={shown_to}."
+    else:
+        note = more_note("users", shown_to, total)
+    if role is not None and note:
+        note = f"Role filter applied to this page only. {note}"
+    return UsersResult(users=[user_view(u) for u in users], total=total, note=note)
+
+
+# update_user
+
+
+@toolset.tool(
+    title="Update a user",
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    not_found="User {user_id} does not exist in this space; list users with get_users.",
+)
+async def update_user(
+    user_id: UserId,
+    ctx: Context,
+    firstname: str | None = None,
+    surname: str | None = None,
+    mail: Annotated[str | None, Field(pattern=EMAIL_PATTERN, max_length=254)] = None,
+    phone: str | None = None,
+    address: Annotated[str | None, Field(description="Street address, one line.")] = None,
+    city: str | None = None,
+    postal: str | None = None,
+    birthdate: Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD.")] = None,
+) -> Changed:
+    given = dict(firstname=firstname, surname=surname, mail=mail, phone=phone, address=address)
+    given |= dict(city=city, postal=postal, birthdate=birthdate)
+    wanted = {k: v for k, v in given.items() if v is not None}
+    if not wanted:
+        raise ToolError("Nothing to update; pass at least one field to change, e.g. phone or city.")
+    client = qomon_client(ctx)
+    user = await client.get_user(user_id)
+    current = user.model_dump()
+    changed = [k for k, v in wanted.items() if v != current.get(k)]
+    if not changed:
+        return Changed(id=user_id, note="Nothing changed: the user already has these values.")
+    # Qomon requires `mail` on every update, so the current one goes along when it is not changing.
+    await client.update_user(user_id, {"mail": user.mail, **{k: wanted[k] for k in changed}})
+    return Changed(id=user_id, changed=changed)
+
+
+# change_user_role
+
+
+@toolset.tool(
+    title="Change a user's role",
+    read_only=False,
+    # Demoting someone takes their access rights away at once.
+    destructive=True,
+    idempotent=True,
+    open_world=False,
+    not_found="User {user_id} does not exist in this space; list users with get_users.",
+)
+async def change_user_role(
+    user_id: UserId,
+    role: RoleRef,
+    ctx: Context,
+    change: RolePreview,
+    approved: RoleApproval,
+    confirm: Confirm = False,
+) -> RoleChanged:
+    require_approval(approved, change)
+    await qomon_client(ctx).change_user_role(user_id, change.role_id)
+    return RoleChanged(user_id=user_id, role=change.role.name, role_id=change.role.id, role_type=change.role.type)
+
+
+# invite_users
+
+
+@toolset.tool(
+    title="Invite users by email",
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    # Qomon emails each invitee: people outside the space are reached.
+    open_world=True,
+)
+async def invite_users(
+    invitations: Annotated[list[Invitee], Field(min_length=1, max_length=50)],
+    ctx: Context,
+) -> InviteResult:
+    emails = [i.email.strip().casefold() for i in invitations]
+    twice = next((e for n, e in enumerate(emails) if e in emails[:n]), None)
+    if twice is not None:
+        raise ToolError(f"{twice} is listed twice; invite each address once.")
+    client = qomon_client(ctx)
+    roles = await client.list_roles()
+    unknown = [i.role for i in invitations if not resolves(roles, i.role)]
+    if unknown:
+        names = ", ".join(repr(r) for r in dict.fromkeys(unknown))
+        raise ToolError(f"Unknown or ambiguous role {names}; valid roles: {roles_listing(roles)}.")
+    payload = [{"email": i.email.strip(), "role_id": as_int(resolve_role(roles, i.role).id)} for i in invitations]
+    sent = [p["email"] for p in payload]
+    try:
+        answer = await client.invite_users(payload)
+    except InvalidInput as error:
+        failed = failures(parsed_list(error.problems.get("errors")), sent)
+        reasons = "; ".join(f"{f.email}: {f.reason}" for f in failed[:5]) or "no reason given"
+        raise ToolError(
+            f"Qomon accepted none of the invitations ({reasons}); check get_users for existing users and invitations."
+        ) from None
+    return InviteResult(
+        invited=[
+            Invited(id=i.id, email=i.email, role=i.role if isinstance(i.role, str) else None)
+            for i in answer.invitations
+        ],
+        failed=failures(answer.failed, sent),
+        note='Invitations are sent asynchronously; check them with get_users view="invitations".',
+    )
+
+
+# revoke_access
+
+
+@toolset.tool(
+    title="Remove a user or cancel an invitation",
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=False,
+)
+async def revoke_access(
+    ctx: Context,
+    target: AccessPreview,
+    approved: AccessApproval,
+    user_id: Annotated[int | None, Field(ge=1, description="Remove this user from the space.")] = None,
+    invitation_id: Annotated[int | None, Field(ge=1, description="Cancel this pending invitation.")] = None,
+    confirm: Confirm = False,
+) -> Revoked:
+    require_approval(approved, target)
+    client = qomon_client(ctx)
+    try:
+        if user_id is not None:
+            await client.delete_user(user_id)
+            return Revoked(removed="user", id=user_id)
+        assert invitation_id is not None
+        await client.delete_invitation(invitation_id)
+        return Revoked(removed="invitation", id=invitation_id)
+    except NotFound:
+        what = f"User {user_id}" if user_id is not None else f"Invitation {invitation_id}"
+        view = "users" if user_id is not None else "invitations"
+        raise ToolError(f'{what} does not exist in this space; list ids with get_users view="{view}".') from None
+
+
+# get_teams
+
+
+@toolset.tool(
+    title="Get teams",
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    not_found="Team {team_id} does not exist (or was deleted); list teams with get_teams.",
+)
+async def get_teams(
+    ctx: Context,
+    team_id: Annotated[int | None, Field(ge=1, description="Read this team with its members.")] = None,
+    user_id: Annotated[int | None, Field(ge=1, description="Only this user's teams.")] = None,
+    public_only: Annotated[bool, Field(description="Only the public teams.")] = False,
+    offset: Annotated[int, Field(ge=0, description="Skip this many teams (members with team_id).")] = 0,
+) -> TeamsResult:
+    if team_id is not None and (user_id is not None or public_only):
+        raise ToolError("team_id reads one team; leave user_id and public_only out, or leave team_id out to list.")
+    if user_id is not None and public_only:
+        raise ToolError("Qomon cannot filter public teams by user; pass either user_id or public_only.")
+    client = qomon_client(ctx)
+    if team_id is not None:
+        team = await client.get_team(team_id)
+        shown = slice(offset, offset + PAGE_CAP)
+        note = more_note("members", min(offset + PAGE_CAP, len(team.users)), len(team.users))
+        return TeamsResult(team=team_view(team, members=shown), note=note)
+    teams = await client.list_public_teams() if public_only else await client.list_teams(user_id)
+    page = teams[offset : offset + PAGE_CAP]
+    return TeamsResult(
+        teams=[team_view(t) for t in page],
+        total=len(teams),
+        note=more_note("teams", offset + len(page), len(teams)),
+    )
+
+
+# create_team, update_team, delete_team
+
+
+Description = Annotated[str | None, Field(max_length=2000)]
+Address = Annotated[str | None, Field(description="Where the team meets, one line.")]
+
+
+@toolset.tool(title="Create a team", read_only=False, destructive=False, idempotent=False, open_world=False)
+async def create_team(
+    name: Annotated[str, Field(min_length=1, max_length=120)],
+    ctx: Context,
+    description: Description = None,
+    private: Annotated[bool, Field(description="Visible to members and superadmins only.")] = False,
+    hide_users: Annotated[bool, Field(description="Hide the member list.")] = False,
+    member_ids: UserIds = (),
+    leader_ids: UserIds = (),
+    address: Address = None,
+) -> TeamRef:
+    if not name.strip():
+        raise ToolError("The team name must not be blank; give the team a name.")
+    team: dict[str, Any] = {"name": name.strip(), "private": private, "hide_users": hide_users}
+    if description is not None:
+        team["description"] = description
+    if address is not None:
+        team["address"] = address
+    team["users"] = [{"id": i} for i in dict.fromkeys(member_ids)]
+    team["leaders"] = [{"id": i} for i in dict.fromkeys(leader_ids)]
+    created = await qomon_client(ctx).create_team(team)
+    return TeamRef(id=created.id, name=created.name)
+
+
+@toolset.tool(
+    title="Update a team",
+    read_only=False,
+    # Every change is undone by another update_team call, and what is not named is kept.
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    not_found="Team {team_id} does not exist (or was deleted); list teams with get_teams.",
+)
+async def update_team(
+    team_id: TeamId,
+    ctx: Context,
+    name: Annotated[str | None, Field(min_length=1, max_length=120)] = None,
+    description: Description = None,
+    private: bool | None = None,
+    hide_users: bool | None = None,
+    add_member_ids: UserIds = (),
+    remove_member_ids: UserIds = (),
+    add_leader_ids: UserIds = (),
+    remove_leader_ids: UserIds = (),
+    address: Address = None,
+) -> Changed:
+    given = dict(name=name, description=description, private=private, hide_users=hide_users, address=address)
+    fields = {k: v for k, v in given.items() if v is not None}
+    adds = {"users": list(add_member_ids), "leaders": list(add_leader_ids)}
+    removes = {"users": set(remove_member_ids), "leaders": set(remove_leader_ids)}
+    if name is not None and not name.strip():
+        raise ToolError("The team name must not be blank; leave name out to keep the current one.")
+    if not fields and not any(adds.values()) and not any(removes.values()):
+        raise ToolError("Nothing to update; pass at least one field to change, e.g. description or add_member_ids.")
+    for key, label in (("users", "member"), ("leaders", "leader")):
+        both = set(adds[key]) & removes[key]
+        if both:
+            raise ToolError(f"Ids {sorted(both)} are both added and removed as {label}s; pass each id once.")
+    client = qomon_client(ctx)
+    current = await client.get_team(team_id)
+    missing = {"users", "leaders"} - current.model_fields_set
+    if missing:
+        # Sending the team back without them would empty them: a full replace resets what is left out.
+        raise ToolError(
+            f"Qomon did not return the team's {' and '.join(sorted(missing))}, so an update could erase them; "
+            "change this team in the Qomon app instead."
+        )
+    # PATCH /teams is a full replace: start from the whole current team so nothing unnamed is reset.
+    team = replaceable(current)
+    changed = [k for k, v in fields.items() if team.get(k) != v]
+    team.update(fields)
+    for key, label in (("users", "members"), ("leaders", "leaders")):
+        before = member_ids(getattr(current, key))
+        after = [i for i in dict.fromkeys(before + adds[key]) if i not in removes[key]]
+        if after != before:
+            changed.append(label)
+        team[key] = [{"id": i} for i in after]
+    if not changed:
+        return Changed(id=team_id, note="Nothing changed: the team already is as asked.")
+    await client.replace_team(team)
+    return Changed(id=team_id, changed=changed)
+
+
+@toolset.tool(
+    title="Delete a team",
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=False,
+    not_found="Team {team_id} does not exist (or was already deleted); list teams with get_teams.",
+)
+async def delete_team(
+    team_id: TeamId, ctx: Context, target: TeamPreview, approved: TeamApproval, confirm: Confirm = False
+) -> Deleted:
+    require_approval(approved, target)
+    await qomon_client(ctx).delete_team(team_id)
+    return Deleted(id=team_id, deleted=True)
+
+
+# send_global_message
+
+
+@toolset.tool(
+    title="Send a message to teams",
+    read_only=False,
+    # A push notification cannot be recalled once members have it: irreversible, hence destructive.
+    destructive=True,
+    idempotent=False,
+    open_world=True,
+)
+async def send_global_message(
+    title: Annotated[str, Field(min_length=1, max_length=120)],
+    body: Annotated[str, Field(min_length=1, max_length=2000)],
+    team_ids: Annotated[list[int], Field(min_length=1, max_length=50)],
+    ctx: Context,
+    plan: MessagePreview,
+    approved: MessageApproval,
+    confirm: Confirm = False,
+) -> MessageSent:
+    require_approval(approved, plan)
+    if not await qomon_client(ctx).send_global_message(title.strip(), body.strip(), plan.team_ids):
+        raise ToolError("Qomon did not accept the message; try again in a moment.")
+    return MessageSent(
+        team_count=len(plan.team_ids),
+        teams=plan.team_names,
+        note="Sent as a notification to the members of these teams.",
+    )

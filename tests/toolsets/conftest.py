@@ -18,8 +18,8 @@ EU_KEY = DEMO_KEYS["eu"]
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    # A fast bucket and a short upsert delay keep the suite quick; the rules stay the same.
-    return create_demo_sandbox(burst=1000, rate=1000.0, upsert_delay=0.05)
+    # A smaller space, a fast bucket and a short upsert delay keep the suite quick; the rules stay the same.
+    return create_demo_sandbox(contacts=600, burst=1000, rate=1000.0, upsert_delay=0.05)
 
 
 @pytest.fixture

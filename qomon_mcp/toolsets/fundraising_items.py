@@ -1,0 +1,260 @@
+"""Bundle items as the write tools take them, and their checked, complete wire form.
+
+Callers give amounts as `*_cents` (the name says the unit; Qomon's own fields are
+bare `amount`); the wire form drops the suffix. An item Qomon already holds is
+re-sent whole with the caller's changes on top, because Qomon clears the omitted
+fields of an item it updates.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field, ValidationError
+
+from qomon_mcp.qomon.models import Donation, Membership, Transaction
+from qomon_mcp.toolsets.fundraising_reference import FundraisingReference
+from qomon_mcp.toolsets.fundraising_views import Lean, money
+
+__all__ = [
+    "ARRAYS",
+    "DonationChange",
+    "MembershipChange",
+    "NewDonation",
+    "NewMembership",
+    "NewTransaction",
+    "TransactionChange",
+    "checked_item",
+    "complete_item",
+    "products_fit",
+]
+
+# The fields Qomon accepts on each item, as documented; anything else it sends back
+# (created_at, ...) is bookkeeping that a PATCH must not echo.
+WRITABLE: dict[str, tuple[str, ...]] = {
+    "transactions": (
+        "contact_id",
+        "amount",
+        "currency",
+        "payment_method_kind",
+        "date",
+        "status_id",
+        "code_campaign",
+        "comment",
+        "external_transaction_id",
+        "reimbursed_amount",
+        "unpaid_amount",
+    ),
+    "memberships": (
+        "contact_id",
+        "membership_price_id",
+        "start_date",
+        "end_date",
+        "amount",
+        "amount_initial",
+        "currency",
+        "comment",
+        "rolling_year",
+    ),
+    "donations": (
+        "contact_id",
+        "donation_price_id",
+        "date",
+        "amount",
+        "amount_initial",
+        "currency",
+        "affectation",
+        "comment",
+    ),
+}
+ARRAYS = tuple(WRITABLE)
+
+_DATE_HELP = "ISO-8601: 2026-03-29 or 2026-03-29T12:00:00+02:00"
+_CURRENCY = r"^[A-Za-z]{3}$"
+_BENEFICIARY = "The beneficiary's contact id (may differ from the payer)."
+_PRODUCT_CENTS = "In cents; default: the price's amount."
+_INITIAL_CENTS = "List price in cents; default: the price's."
+
+# Dates carry no pattern: `_moment` checks them whole (2025-02-31 included) with a better message.
+
+
+class NewTransaction(Lean):
+    contact_id: int = Field(ge=1, description="The payer's contact id.")
+    amount_cents: int = Field(gt=0, description="Amount paid in cents: 5000 = 50.00 EUR.")
+    payment_method_kind: str = Field(description="One of the space's payment_method_kinds.")
+    date: str = Field(description=f"Payment date, {_DATE_HELP}.")
+    status_id: int | None = Field(None, ge=1, description="Default: the space's default (valid) status.")
+    currency: str | None = Field(None, pattern=_CURRENCY, description="Default: the space's currency.")
+    code_campaign: str | None = Field(None, description="One of the space's campaign codes.")
+    comment: str | None = None
+    external_transaction_id: int | None = Field(None, ge=0, description="Your own system's id (integer).")
+
+
+class NewMembership(Lean):
+    contact_id: int = Field(ge=1, description=_BENEFICIARY)
+    membership_price_id: int = Field(ge=1)
+    start_date: str = Field(description="ISO-8601.")
+    end_date: str
+    amount_cents: int | None = Field(None, ge=0, description=_PRODUCT_CENTS)
+    amount_initial_cents: int | None = Field(None, ge=0, description=_INITIAL_CENTS)
+    comment: str | None = None
+
+
+class NewDonation(Lean):
+    contact_id: int = Field(ge=1, description=_BENEFICIARY)
+    donation_price_id: int = Field(ge=1)
+    amount_cents: int | None = Field(None, ge=0, description=_PRODUCT_CENTS)
+    amount_initial_cents: int | None = Field(None, ge=0, description=_INITIAL_CENTS)
+    date: str | None = Field(None, description="Default: the payment's date.")
+    affectation: str | None = Field(None, description="What the money is for.")
+    comment: str | None = None
+
+
+_ID = "The item to change (only the fields given change); omit to add a new item."
+
+
+class TransactionChange(Lean):
+    id: int | None = Field(None, ge=1, description=_ID)
+    contact_id: int | None = Field(None, ge=1)
+    amount_cents: int | None = Field(None, gt=0)
+    payment_method_kind: str | None = None
+    date: str | None = None
+    status_id: int | None = Field(None, ge=1)
+    code_campaign: str | None = None
+    comment: str | None = None
+    external_transaction_id: int | None = Field(None, ge=0)
+    unpaid_amount_cents: int | None = Field(None, ge=0)
+
+
+class MembershipChange(Lean):
+    id: int | None = Field(None, ge=1, description=_ID)
+    contact_id: int | None = Field(None, ge=1)
+    membership_price_id: int | None = Field(None, ge=1)
+    start_date: str | None = None
+    end_date: str | None = None
+    amount_cents: int | None = Field(None, ge=0)
+    amount_initial_cents: int | None = Field(None, ge=0)
+    comment: str | None = None
+
+
+class DonationChange(Lean):
+    id: int | None = Field(None, ge=1, description=_ID)
+    contact_id: int | None = Field(None, ge=1)
+    donation_price_id: int | None = Field(None, ge=1)
+    amount_cents: int | None = Field(None, ge=0)
+    amount_initial_cents: int | None = Field(None, ge=0)
+    date: str | None = None
+    affectation: str | None = None
+    comment: str | None = None
+
+
+_NEW: dict[str, type[BaseModel]] = {
+    "transactions": NewTransaction,
+    "memberships": NewMembership,
+    "donations": NewDonation,
+}
+
+
+def complete_item(array: str, item: Transaction | Membership | Donation) -> dict[str, Any]:
+    """An item Qomon holds, as a PATCH must re-send it: its id and every writable field it has."""
+    fields = {name: getattr(item, name, None) for name in WRITABLE[array]}
+    return {"id": item.id, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def _moment(where: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ToolError(f"{where} {value!r} is not a valid calendar date; use {_DATE_HELP}.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _date(where: str, value: str) -> str:
+    """A full timestamp, as Qomon's docs ask for, from a date or a date-time."""
+    return _moment(where, value).isoformat().replace("+00:00", "Z")
+
+
+def checked_item(
+    array: str,
+    where: str,
+    fields: dict[str, Any],
+    reference: FundraisingReference,
+    defaults: dict[str, Any],
+    *,
+    base: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The wire form of a new item (`base` None) or of `base` with `fields` changed, every value
+    given by the caller checked against `reference`; raises a one-sentence ToolError.
+
+    `defaults` holds the payment's `date` and `currency`, which new memberships and donations inherit."""
+    if base is None:
+        try:
+            fields = _NEW[array].model_validate(fields).model_dump(exclude_none=True)
+        except ValidationError as error:
+            missing = sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]})
+            raise ToolError(f"{where} is a new {array[:-1]} (no id) and needs valid {', '.join(missing)}.") from None
+    wire = {name.removesuffix("_cents"): value for name, value in fields.items()}
+    price = None
+    for name, value in wire.items():
+        if name == "payment_method_kind":
+            wire[name] = reference.check_payment_method(where, value)
+        elif name == "status_id":
+            reference.check_status(where, value)
+        elif name == "code_campaign":
+            reference.check_code_campaign(where, value)
+        elif name in ("date", "start_date", "end_date"):
+            wire[name] = _date(f"{where}.{name}", value)
+        elif name == "membership_price_id":
+            price = reference.check_membership_price(where, value)
+        elif name == "donation_price_id":
+            price = reference.check_donation_price(where, value)
+    if base is None:
+        # Memberships and donations take the payment's currency and date unless given.
+        wire.setdefault("currency", defaults.get("currency") or reference.currency)
+        if array == "transactions" and reference.settings.default_status_id is not None:
+            wire.setdefault("status_id", reference.settings.default_status_id)
+        if array != "transactions":
+            _price_defaults(where, wire, price)
+        if array == "donations" and defaults.get("date"):
+            wire.setdefault("date", defaults["date"])
+    merged = {**(base or {}), **wire}
+    if array == "memberships" and _moment(where, merged["end_date"]) < _moment(where, merged["start_date"]):
+        raise ToolError(f"{where}.end_date is before its start_date; a membership must end after it starts.")
+    return merged
+
+
+def _price_defaults(where: str, wire: dict[str, Any], price: Any) -> None:
+    listed = price.amount if price is not None and price.amount else None
+    if listed is not None:
+        wire.setdefault("amount", listed)
+    if "amount" not in wire:
+        raise ToolError(f"{where} needs amount_cents: its price {price.name!r} has no fixed amount.")
+    wire.setdefault("amount_initial", listed if listed is not None else wire["amount"])
+
+
+def _totals(arrays: dict[str, list[dict[str, Any]]]) -> tuple[float, float]:
+    paid = sum(t.get("amount") or 0 for t in arrays["transactions"])
+    products = sum(i.get("amount") or 0 for a in ("memberships", "donations") for i in arrays[a])
+    return paid, products
+
+
+def products_fit(
+    arrays: dict[str, list[dict[str, Any]]], currency: str, *, before: dict[str, list[dict[str, Any]]] | None = None
+) -> None:
+    """Refuse memberships and donations worth more than the payment (a bundle is one payment event).
+
+    On an update, only a change that makes the gap wider is refused: older bundles may
+    already be off, and fixing something else in them must stay possible."""
+    paid, products = _totals(arrays)
+    if products <= paid:
+        return
+    if before is not None:
+        paid_before, products_before = _totals(before)
+        if products - paid <= products_before - paid_before:
+            return
+    raise ToolError(
+        f"The memberships and donations add up to {money(products, currency)}, more than the "
+        f"{money(paid, currency)} the transactions pay; lower their amount_cents or raise the payment's."
+    )

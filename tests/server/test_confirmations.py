@@ -1,0 +1,238 @@
+"""Destructive tools ask the user first, in both protocol eras, and send nothing upstream unless approved."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp_types import ElicitRequestParams, ElicitResult
+
+from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.space import Space
+from qomon_mcp.server.app import create_server
+from qomon_mcp.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+ERAS = {"2025-11-25": "legacy", "2026-07-28": "2026-07-28"}
+
+
+@dataclass(frozen=True)
+class Case:
+    tool: str
+    arguments: Callable[[Space], dict[str, Any]]
+    write: tuple[str, str]  # the one request that changes the space
+    shown: Callable[[Space, dict[str, Any]], list[str]]  # what the question must tell the user
+
+
+def _contact(space: Space) -> dict[str, Any]:
+    return next(c for c in space.contacts.values() if c.get("firstname") and c.get("surname"))
+
+
+def _team(space: Space) -> dict[str, Any]:
+    return next(t for t in space.live_teams() if t.get("users"))
+
+
+def _user(space: Space) -> dict[str, Any]:
+    return next(u for u in space.users.values() if u["role_data"]["type"] == "user")
+
+
+def _members(*teams: dict[str, Any]) -> int:
+    return len({p["id"] for t in teams for p in (t.get("users") or []) + (t.get("leaders") or [])})
+
+
+CASES = {
+    "delete_contact": Case(
+        "delete_contact",
+        lambda s: {"contact_id": _contact(s)["id"]},
+        ("DELETE", "/contacts/{id}"),
+        lambda s, a: [f"{_contact(s)['firstname']} {_contact(s)['surname']} (id {a['contact_id']})"],
+    ),
+    "delete_team": Case(
+        "delete_team",
+        lambda s: {"team_id": _team(s)["id"]},
+        ("DELETE", "/teams/{id}"),
+        lambda s, a: [f"{_team(s)['name']} (id {a['team_id']}, {_members(_team(s))} members)"],
+    ),
+    "revoke_access-user": Case(
+        "revoke_access",
+        lambda s: {"user_id": _user(s)["id"]},
+        ("DELETE", "/users/{id}"),
+        lambda s, a: [f"Remove {_user(s)['firstname']} {_user(s)['surname']}", _user(s)["mail"]],
+    ),
+    "revoke_access-invitation": Case(
+        "revoke_access",
+        lambda s: {"invitation_id": next(iter(s.invitations))},
+        ("DELETE", "/users/invitation/{id}"),
+        lambda s, a: [f"invitation of {s.invitations[a['invitation_id']]['email']}"],
+    ),
+    "send_global_message": Case(
+        "send_global_message",
+        lambda s: {
+            "title": "Canvass moved",
+            "body": "Saturday at 10.",
+            "team_ids": [t["id"] for t in s.live_teams()[:2]],
+        },
+        ("POST", "/global-message"),
+        lambda s, a: [
+            '"Canvass moved": "Saturday at 10."',
+            f"2 teams ({s.live_teams()[0]['name']}, {s.live_teams()[1]['name']})",
+            f"reaching {_members(*s.live_teams()[:2])} people",
+        ],
+    ),
+    "change_user_role": Case(
+        "change_user_role",
+        lambda s: {"user_id": _user(s)["id"], "role": "manager"},
+        ("PATCH", "/users/role"),
+        lambda s, a: [f"from {_user(s)['role_data']['name']} to Organizer"],
+    ),
+    "delete_bundle": Case(
+        "delete_bundle",
+        lambda s: {"bundle_id": next(b["id"] for b in s.bundles.values() if b["transactions"])},
+        ("DELETE", "/v1/transaction_bundles/{id}"),
+        lambda s, a: [f"Delete bundle {a['bundle_id']} (1 transaction(s)"],
+    ),
+}
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return create_demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
+
+
+def writes(sandbox: Sandbox) -> list[tuple[str, str]]:
+    return [(r.method, r.route) for r in sandbox.request_log if r.method != "GET"]
+
+
+def client(sandbox: Sandbox, era: str, answer: ElicitResult | None, asked: list[str], **settings: Any) -> Client:
+    server = create_server(Settings(api_key=DEMO_KEYS["eu"], **settings), transport=sandbox.transport())
+    if answer is None:
+        return Client(server, mode=ERAS[era])
+
+    async def elicit(context: Any, params: ElicitRequestParams) -> ElicitResult:
+        asked.append(params.message)
+        return answer
+
+    return Client(server, mode=ERAS[era], elicitation_callback=elicit)
+
+
+OUTCOMES = {
+    "accepted": (ElicitResult(action="accept", content={"confirm": True}), None),
+    "declined": (ElicitResult(action="decline"), "The user declined, so "),
+    "cancelled": (ElicitResult(action="cancel"), "The user cancelled, so "),
+    "unticked": (ElicitResult(action="accept", content={"confirm": False}), "The user declined, so "),
+}
+
+
+@pytest.mark.parametrize("era", ERAS)
+@pytest.mark.parametrize("outcome", OUTCOMES)
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES)
+async def test_the_user_is_asked_and_only_an_approval_acts(
+    sandbox: Sandbox, case: Case, outcome: str, era: str
+) -> None:
+    space = sandbox.space_for(DEMO_KEYS["eu"])
+    arguments = case.arguments(space)
+    shown = case.shown(space, arguments)
+    answer, refusal = OUTCOMES[outcome]
+    asked: list[str] = []
+    async with client(sandbox, era, answer, asked) as mcp:
+        # `confirm` is ignored when the client can ask: the user decides, not the model.
+        result = await mcp.call_tool(case.tool, {**arguments, "confirm": True})
+    assert len(set(asked)) == 1
+    for text in shown:
+        assert text in asked[0]
+    if refusal is None:
+        assert not result.is_error, result.content[0].text
+        assert writes(sandbox) == [case.write]
+    else:
+        assert result.is_error
+        assert result.content[0].text.startswith(refusal)
+        assert writes(sandbox) == []
+
+
+@pytest.mark.parametrize("era", ERAS)
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES)
+async def test_without_elicitation_confirm_is_required(sandbox: Sandbox, case: Case, era: str) -> None:
+    space = sandbox.space_for(DEMO_KEYS["eu"])
+    arguments = case.arguments(space)
+    shown = case.shown(space, arguments)
+    async with client(sandbox, era, None, []) as mcp:
+        refused = await mcp.call_tool(case.tool, arguments)
+        assert refused.is_error
+        text = refused.content[0].text
+        assert text.startswith("Nothing was done yet: show the user")
+        assert text.endswith("call again with confirm=true.")
+        for part in shown:
+            assert part in text
+        assert writes(sandbox) == []
+        done = await mcp.call_tool(case.tool, {**arguments, "confirm": True})
+    assert not done.is_error, done.content[0].text
+    assert writes(sandbox) == [case.write]
+
+
+@pytest.mark.parametrize("era", ERAS)
+@pytest.mark.parametrize(
+    ("tool", "arguments", "message"),
+    [
+        ("delete_contact", {"contact_id": 1}, "Contact 1 does not exist (it may already be deleted)"),
+        ("delete_team", {"team_id": 1}, "Team 1 does not exist (or was already deleted)"),
+        ("revoke_access", {"user_id": 1}, "User 1 does not exist in this space"),
+        ("revoke_access", {}, "Pass exactly one of user_id"),
+        ("send_global_message", {"title": "Hi", "body": "Yo", "team_ids": [1]}, "Unknown team ids [1]"),
+        ("change_user_role", {"user_id": 1, "role": "manager"}, "User 1 does not exist in this space"),
+        ("change_user_role", {"user_id": 1, "role": "captain"}, "Unknown role 'captain'"),
+        ("delete_bundle", {"bundle_id": 1}, "Bundle 1 does not exist"),
+    ],
+    ids=["contact", "team", "user", "neither-id", "teams", "role-user", "role-name", "bundle"],
+)
+async def test_a_call_that_cannot_succeed_is_refused_before_asking(
+    sandbox: Sandbox, tool: str, arguments: dict[str, Any], message: str, era: str
+) -> None:
+    asked: list[str] = []
+    async with client(sandbox, era, ElicitResult(action="accept", content={"confirm": True}), asked) as mcp:
+        result = await mcp.call_tool(tool, arguments)
+    assert result.is_error
+    assert message in result.content[0].text
+    assert asked == []
+    assert writes(sandbox) == []
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_read_only_hides_and_refuses_without_asking(sandbox: Sandbox, era: str) -> None:
+    space = sandbox.space_for(DEMO_KEYS["eu"])
+    asked: list[str] = []
+    answer = ElicitResult(action="accept", content={"confirm": True})
+    async with client(sandbox, era, answer, asked, read_only=True) as mcp:
+        listed = {t.name for t in (await mcp.list_tools()).tools}
+        for case in CASES.values():
+            assert case.tool not in listed
+            result = await mcp.call_tool(case.tool, {**case.arguments(space), "confirm": True})
+            assert result.is_error
+            assert "read-only" in result.content[0].text
+    assert asked == []
+    assert sandbox.request_log == []
+
+
+async def test_the_schema_shows_confirm_and_hides_the_resolved_parameters(sandbox: Sandbox) -> None:
+    async with client(sandbox, "2026-07-28", None, []) as mcp:
+        tools = {t.name: t for t in (await mcp.list_tools()).tools}
+    for tool in {c.tool for c in CASES.values()}:
+        properties = tools[tool].input_schema["properties"]
+        assert properties["confirm"]["type"] == "boolean", tool
+        assert "confirm" not in tools[tool].input_schema.get("required", []), tool
+        assert not {"target", "approved", "plan", "change", "ctx"} & set(properties), tool
+
+
+async def test_an_approved_message_reports_the_teams(sandbox: Sandbox) -> None:
+    space = sandbox.space_for(DEMO_KEYS["eu"])
+    teams = space.live_teams()[:2]
+    arguments = {"title": "Hi", "body": "Welcome", "team_ids": [t["id"] for t in teams]}
+    async with client(sandbox, "2026-07-28", ElicitResult(action="accept", content={"confirm": True}), []) as mcp:
+        result = await mcp.call_tool("send_global_message", arguments)
+    assert json.loads(result.content[0].text)["teams"] == [t["name"] for t in teams]
+    assert space.messages[-1]["team_ids"] == arguments["team_ids"]

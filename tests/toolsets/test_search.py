@@ -1,0 +1,468 @@
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from qomon_mcp.qomon.client import QomonClient
+from qomon_mcp.sandbox import search as sandbox_search
+from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.space import Space
+from qomon_mcp.server.app import create_server
+from tests.toolsets.conftest import EU_KEY, make_settings
+
+pytestmark = pytest.mark.anyio
+
+SEARCH_ROUTES = {"/search", "/kpi"}
+
+
+def _demo_sandbox() -> Sandbox:
+    return create_demo_sandbox(burst=1000, rate=1000.0, upsert_delay=0.05)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    # Searches only read: one demo space for the module keeps the suite fast. Tests that
+    # change the space use `own_space` instead.
+    return _demo_sandbox()
+
+
+@pytest.fixture
+def log_start(sandbox: Sandbox) -> int:
+    return len(sandbox.request_log)
+
+
+def routes_since(sandbox: Sandbox, start: int) -> list[str]:
+    return [entry.route for entry in sandbox.request_log[start:]]
+
+
+@pytest.fixture
+async def own_space() -> AsyncIterator[tuple[Client, Sandbox, Space]]:
+    sandbox = _demo_sandbox()
+    async with Client(create_server(make_settings(), transport=sandbox.transport())) as client:
+        yield client, sandbox, sandbox.space_for(EU_KEY)
+
+
+def cond(attr: str, ope: str, value: Any = None, **extra: Any) -> dict[str, Any]:
+    condition = {"attr": attr, "ope": ope, **extra}
+    if value is not None:
+        condition["value"] = value
+    return condition
+
+
+def native(*groups: tuple[str, list[dict[str, Any]]], root: str = "$all") -> dict[str, Any]:
+    return {root: [{key: [{"$condition": c} for c in conditions]} for key, conditions in groups]}
+
+
+def expected_ids(space: Space, query: dict[str, Any]) -> set[int]:
+    """What the sandbox's own evaluator says the verbatim docs query matches."""
+    ids: set[int] = set()
+    page = 0
+    while True:
+        batch = sandbox_search.search(space, {"query": query, "per_page": 1000, "page": page})
+        ids |= {c["id"] for c in batch}
+        if len(batch) < 1000:
+            return ids
+        page += 1
+
+
+async def found_ids(mcp: Client, arguments: dict[str, Any]) -> set[int]:
+    result = await mcp.call_tool("search_contacts", {**arguments, "limit": 5000, "fields": []})
+    assert not result.is_error, result.content[0].text
+    data = json.loads(result.content[0].text)
+    ids = [c["id"] for c in data.get("contacts", [])]
+    assert len(ids) == len(set(ids)) == data.get("count", 0)
+    return set(ids)
+
+
+# The docs' search examples: the typed form (explicit, flat shorthand or native JSON) and the verbatim query.
+DOCS_EXAMPLES = [
+    pytest.param(
+        {"groups": [{"match": "all", "conditions": [cond("address.city", "eql", "Paris")]}]},
+        native(("$all", [cond("address.city", "eql", "Paris")])),
+        id="minimum-shape",
+    ),
+    pytest.param(
+        {
+            "groups": [
+                {"conditions": [cond("address.city", "eql", "Paris"), cond("mobile", "ext")]},
+                {
+                    "match": "at_least_one",
+                    "conditions": [cond("tags.name", "eql", "volunteer"), cond("tags.name", "eql", "donor")],
+                },
+            ]
+        },
+        native(
+            ("$all", [cond("address.city", "eql", "Paris"), cond("mobile", "ext")]),
+            ("$at_least_one", [cond("tags.name", "eql", "volunteer"), cond("tags.name", "eql", "donor")]),
+        ),
+        id="paris-mobile-volunteer-or-donor",
+    ),
+    pytest.param(
+        [cond("memberships.start_date", "lte", "now"), cond("memberships.end_date", "gte", "now")],
+        native(("$all", [cond("memberships.start_date", "lte", "now"), cond("memberships.end_date", "gte", "now")])),
+        id="current-members-flat",
+    ),
+    pytest.param(
+        {"conditions": [cond("donations.sum_amount", "gte", "100")]},
+        native(("$all", [cond("donations.sum_amount", "gte", "100")])),
+        id="donated-100-euros",
+    ),
+    pytest.param(
+        {
+            "conditions": [
+                cond("emails.campaign_id", "eql", "42"),
+                cond("emails.delivered_at", "ext"),
+                cond("emails.opened_at", "not_ext"),
+            ]
+        },
+        native(
+            (
+                "$all",
+                [
+                    cond("emails.campaign_id", "eql", "42"),
+                    cond("emails.delivered_at", "ext"),
+                    cond("emails.opened_at", "not_ext"),
+                ],
+            )
+        ),
+        id="campaign-42-delivered-not-opened",
+    ),
+    pytest.param(
+        {
+            "groups": [
+                {"conditions": [cond("memberships.period", "eql", "2024")]},
+                {"conditions": [cond("donations.count_amount", "gte", "1")]},
+            ]
+        },
+        native(
+            ("$all", [cond("memberships.period", "eql", "2024")]),
+            ("$all", [cond("donations.count_amount", "gte", "1")]),
+        ),
+        id="members-2024-who-donated",
+    ),
+    pytest.param(
+        native(
+            ("$at_least_one", [cond("address.city", "eql", "Paris"), cond("address.city", "eql", "Lyon")]),
+            ("$all", [cond("mobile", "ext")]),
+        ),
+        native(
+            ("$at_least_one", [cond("address.city", "eql", "Paris"), cond("address.city", "eql", "Lyon")]),
+            ("$all", [cond("mobile", "ext")]),
+        ),
+        id="paris-or-lyon-with-mobile-native-json",
+    ),
+    pytest.param(
+        [cond("form", "eql", "consent_email", form_id=4530, form_ref_ids=[7486])],
+        native(("$all", [cond("form", "eql", "consent_email", form_id=4530, form_ref_ids=[7486])])),
+        id="email-consent-form",
+    ),
+    pytest.param(
+        # The docs' custom_fields shape, with ids of this space (the docs' 1001/2001 are placeholders).
+        [cond("custom_fields", "eql", form_id=4540, form_ref_ids=[7512])],
+        native(("$all", [cond("custom_fields", "eql", form_id=4540, form_ref_ids=[7512])])),
+        id="custom-field-answer",
+    ),
+    pytest.param(
+        [cond("UpdatedAt", "gte", "now-30d")],
+        native(("$all", [cond("UpdatedAt", "gte", "now-30d")])),
+        id="sync-updated-at",
+    ),
+]
+
+
+@pytest.mark.parametrize(("typed", "docs_query"), DOCS_EXAMPLES)
+async def test_docs_examples_return_what_the_space_says(
+    mcp: Client, space: Space, typed: Any, docs_query: dict[str, Any]
+) -> None:
+    expected = expected_ids(space, docs_query)
+    assert expected, "each example should match someone in the demo space"
+    assert await found_ids(mcp, {"query": typed}) == expected
+    count = await mcp.call_tool("count_contacts", {"query": typed})
+    assert json.loads(count.content[0].text) == {"total": len(expected)}
+
+
+async def test_flat_shorthand_equals_the_two_level_form(mcp: Client) -> None:
+    conditions = [cond("address.city", "eql", "Lyon"), cond("tags.name", "any_of", ["volunteer", "donor"])]
+    flat = await mcp.call_tool("search_contacts", {"query": {"conditions": conditions}})
+    bare_list = await mcp.call_tool("search_contacts", {"query": conditions})
+    explicit = await mcp.call_tool(
+        "search_contacts", {"query": {"match": "all", "groups": [{"match": "all", "conditions": conditions}]}}
+    )
+    assert flat.structured_content == bare_list.structured_content == explicit.structured_content
+    assert flat.structured_content and flat.structured_content["contacts"]
+
+
+async def test_no_query_lists_everyone_and_gives_the_next_page(mcp: Client, space: Space) -> None:
+    first = json.loads((await mcp.call_tool("search_contacts", {"per_page": 10, "fields": ["name"]})).content[0].text)
+    assert first["count"] == 10 and first["next_page"] == 1 and first["per_page"] == 10
+    assert [c["id"] for c in first["contacts"]] == sorted(space.contacts)[:10]
+    second = json.loads(
+        (await mcp.call_tool("search_contacts", {"per_page": 10, "page": first["next_page"]})).content[0].text
+    )
+    assert [c["id"] for c in second["contacts"]] == sorted(space.contacts)[10:20]
+
+
+async def test_results_are_compact_with_decoded_answers(mcp: Client, space: Space) -> None:
+    result = await mcp.call_tool(
+        "search_contacts",
+        {"query": [cond("form", "eql", form_id=4531, form_ref_ids=[7489])], "per_page": 5},
+    )
+    text = result.content[0].text
+    assert "null" not in text and "form_ref_id" not in text
+    contacts = json.loads(text)["contacts"]
+    assert contacts
+    for contact in contacts:
+        assert {"form_id": 4531, "form": "Data processing", "value": "Accepted"}.items() <= next(
+            a for a in contact["answers"] if a["form_id"] == 4531
+        ).items()
+
+
+async def test_sort_and_fields(mcp: Client, space: Space) -> None:
+    result = await mcp.call_tool(
+        "search_contacts",
+        {"query": [cond("address.city", "eql", "Lyon")], "sort_attr": "surname", "sort_asc": True, "fields": ["name"]},
+    )
+    contacts = json.loads(result.content[0].text)["contacts"]
+    surnames = [c["surname"].casefold() for c in contacts if c.get("surname")]
+    assert surnames == sorted(surnames)
+    assert all(set(c) <= {"id", "firstname", "surname", "married_name"} for c in contacts)
+
+
+async def test_limit_pages_with_progress_and_counts_the_rest(
+    mcp: Client, sandbox: Sandbox, space: Space, log_start: int
+) -> None:
+    updates: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        updates.append((progress, total, message))
+
+    result = await mcp.call_tool(
+        "search_contacts", {"limit": 250, "per_page": 100, "fields": []}, progress_callback=on_progress
+    )
+    data = json.loads(result.content[0].text)
+    assert data["count"] == 250
+    assert [c["id"] for c in data["contacts"]] == sorted(space.contacts)[:250]
+    assert [(p, t) for p, t, _ in updates] == [(100, 250), (200, 250), (250, 250)]
+    assert routes_since(sandbox, log_start).count("/search") == 3
+    # 300 fetched, 250 kept: page 2 holds the next ones, and the total says how many remain.
+    assert data["next_page"] == 2 and data["per_page"] == 100
+    assert data["note"].startswith(f"{len(space.contacts) - 250} more match; continue with page=2")
+
+
+async def test_limit_stops_at_the_short_last_page(mcp: Client, sandbox: Sandbox, space: Space, log_start: int) -> None:
+    query = [cond("address.city", "eql", "Lyon")]
+    expected = expected_ids(space, native(("$all", query)))
+    result = await mcp.call_tool("search_contacts", {"query": query, "limit": 5000, "per_page": 100, "fields": []})
+    data = json.loads(result.content[0].text)
+    assert {c["id"] for c in data["contacts"]} == expected
+    assert "next_page" not in data and "note" not in data
+    routes = routes_since(sandbox, log_start)
+    assert routes.count("/search") == len(expected) // 100 + 1 and "/kpi" not in routes
+
+
+async def test_limit_drops_contacts_a_shifting_result_set_repeats(own_space: tuple[Client, Sandbox, Space]) -> None:
+    mcp, sandbox, space = own_space
+    before = sorted(space.contacts)
+    # After page 0 a contact appears ahead of it: Qomon's offsets then serve page 0's last contact again.
+    newcomer = {**space.contacts[before[0]], "id": before[0] - 1}
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        space.contacts.setdefault(newcomer["id"], newcomer)
+
+    result = await mcp.call_tool(
+        "search_contacts", {"limit": 40, "per_page": 20, "fields": []}, progress_callback=on_progress
+    )
+    ids = [c["id"] for c in json.loads(result.content[0].text)["contacts"]]
+    assert ids == before[:40]
+    # Pages 0 and 1 held 39 distinct contacts, so a third page was needed to reach the limit.
+    assert [e.route for e in sandbox.request_log].count("/search") == 3
+
+
+async def test_updated_since_finds_a_contact_changed_through_the_api(
+    own_space: tuple[Client, Sandbox, Space],
+) -> None:
+    mcp, sandbox, space = own_space
+    async with QomonClient.from_settings(make_settings(), transport=sandbox.transport()) as client:
+        created = await client.create_contact({"firstname": "Ada", "surname": "Recent", "mail": "ada@example.org"})
+    result = await mcp.call_tool("search_contacts", {"updated_since": "now-1h", "fields": ["name"]})
+    contacts = json.loads(result.content[0].text)["contacts"]
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    recent = {c["id"] for c in space.contacts.values() if datetime.fromisoformat(c["UpdatedAt"]) >= hour_ago}
+    assert created.id in recent
+    assert {c["id"] for c in contacts} == recent
+
+
+async def test_updated_since_is_anded_with_an_or_query(mcp: Client, space: Space) -> None:
+    query = {
+        "match": "at_least_one",
+        "groups": [
+            {"conditions": [cond("address.city", "eql", "Paris")]},
+            {"conditions": [cond("address.city", "eql", "Lyon")]},
+        ],
+    }
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    expected = {
+        c["id"]
+        for c in space.contacts.values()
+        if (c.get("address") or {}).get("city") in ("Paris", "Lyon")
+        and datetime.fromisoformat(c["UpdatedAt"]) >= month_ago
+    }
+    assert expected
+    assert await found_ids(mcp, {"query": query, "updated_since": "now-30d"}) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(None, id="everyone"),
+        pytest.param([cond("tags.name", "any_of", ["volunteer", "vip"])], id="tags-any-of"),
+        pytest.param(
+            {"match": "at_least_one", "conditions": [cond("donations.amount", "range", **{"from": "20", "to": "80"})]},
+            id="donation-range",
+        ),
+    ],
+)
+async def test_count_equals_the_length_of_the_full_search(mcp: Client, query: Any) -> None:
+    arguments = {} if query is None else {"query": query}
+    count = json.loads((await mcp.call_tool("count_contacts", arguments)).content[0].text)["total"]
+    assert count == len(await found_ids(mcp, arguments))
+
+
+def _bad(*conditions: dict[str, Any]) -> dict[str, Any]:
+    return {"query": {"conditions": list(conditions)}}
+
+
+MALFORMED = [
+    # Shapes
+    pytest.param("search_contacts", {"query": "city = Paris"}, id="query-is-text"),
+    pytest.param("search_contacts", {"query": 42}, id="query-is-a-number"),
+    pytest.param("search_contacts", {"query": {"groups": [cond("mobile", "ext")]}}, id="condition-in-groups"),
+    pytest.param(
+        "search_contacts",
+        {"query": {"groups": [{"conditions": [{"match": "all", "conditions": [cond("mobile", "ext")]}]}]}},
+        id="three-levels",
+    ),
+    pytest.param(
+        "search_contacts",
+        {"query": {"$all": [{"$all": [{"$all": [{"$condition": cond("mobile", "ext")}]}]}]}},
+        id="three-levels-native",
+    ),
+    pytest.param("search_contacts", {"query": {"groups": [{"match": "all"}]}}, id="group-without-conditions"),
+    pytest.param("search_contacts", {"query": {"groups": [{"conditions": []}]}}, id="empty-group"),
+    pytest.param("search_contacts", {"query": {"groups": {"conditions": []}}}, id="groups-not-a-list"),
+    pytest.param("search_contacts", {"query": {"filters": [cond("mobile", "ext")]}}, id="unknown-query-key"),
+    pytest.param("search_contacts", {"query": {"match": "any", "conditions": [cond("mobile", "ext")]}}, id="bad-match"),
+    # Attributes and operators
+    pytest.param("search_contacts", _bad(cond("city", "eql", "Paris")), id="unknown-attribute"),
+    pytest.param("search_contacts", _bad(cond("address.citty", "eql", "Paris")), id="misspelled-attribute"),
+    pytest.param("search_contacts", _bad(cond("address.city", "equals", "Paris")), id="unknown-operator"),
+    pytest.param("search_contacts", _bad(cond("address.city", "lte", "Paris")), id="wrong-operator"),
+    pytest.param("search_contacts", _bad(cond("mail", "eql", "a@b.org")), id="mail-needs-strictdata"),
+    pytest.param("search_contacts", _bad({"attr": "mobile"}), id="missing-operator"),
+    pytest.param("search_contacts", _bad({**cond("surname", "eql", "Roy"), "values": "x"}), id="unknown-key"),
+    # Values
+    pytest.param("search_contacts", _bad(cond("birthdate", "gte", "now-30x")), id="bad-date-math"),
+    pytest.param("search_contacts", _bad(cond("lastchange", "gte", "yesterday")), id="not-a-date"),
+    pytest.param("search_contacts", _bad(cond("donations.amount", "range", **{"from": "10"})), id="range-without-to"),
+    pytest.param("search_contacts", _bad(cond("birthdate", "range", "2020")), id="range-with-value-only"),
+    pytest.param("search_contacts", _bad(cond("donations.sum_amount", "gte", "fifty")), id="amount-in-words"),
+    pytest.param("search_contacts", _bad(cond("transactions.amount", "gte", "12,5")), id="amount-with-comma"),
+    pytest.param("search_contacts", _bad(cond("donations.count_amount", "gte", "1.5")), id="count-not-whole"),
+    pytest.param("search_contacts", _bad(cond("memberships.period", "eql", "24")), id="bad-year"),
+    pytest.param(
+        "search_contacts", _bad(cond("memberships.multiple_in_period", "eql", "last year")), id="bad-period-year"
+    ),
+    pytest.param("search_contacts", _bad(cond("sanctions.validity", "eql", "active")), id="bad-validity"),
+    pytest.param("search_contacts", _bad(cond("gender", "eql", "X")), id="bad-gender"),
+    pytest.param("search_contacts", _bad(cond("age_cat", "eql", "7")), id="age-category-out-of-range"),
+    pytest.param("search_contacts", _bad(cond("black_list", "eql", "yes")), id="bad-boolean"),
+    pytest.param("search_contacts", _bad(cond("emails.campaign_id", "eql", "forty-two")), id="bad-id"),
+    pytest.param("search_contacts", _bad(cond("tags.name", "any_of", "volunteer")), id="list-operator-without-list"),
+    pytest.param("search_contacts", _bad(cond("address.city", "eql", ["Paris", "Lyon"])), id="list-for-eql"),
+    pytest.param("search_contacts", _bad(cond("address.city", "eql")), id="missing-value"),
+    pytest.param("search_contacts", _bad(cond("surname", "eql", " ")), id="blank-value"),
+    # Forms
+    pytest.param("search_contacts", _bad(cond("form", "eql", form_ref_ids=[7486])), id="form-without-form-id"),
+    pytest.param("search_contacts", _bad(cond("form", "ext", form_id=9999)), id="unknown-form-id"),
+    pytest.param(
+        "search_contacts", _bad(cond("form", "eql", form_id=4530, form_ref_ids=[9999])), id="unknown-form-ref-id"
+    ),
+    pytest.param(
+        "search_contacts", _bad(cond("form", "eql", form_id=4530, form_ref_ids=[7489])), id="ref-id-of-another-form"
+    ),
+    pytest.param("search_contacts", _bad(cond("form", "eql", form_id=4530)), id="form-without-ref-ids"),
+    pytest.param(
+        "search_contacts",
+        _bad(cond("custom_fields", "eql", form_id=4533, form_ref_ids=[7496])),
+        id="custom-fields-on-a-survey",
+    ),
+    pytest.param(
+        "search_contacts", _bad(cond("form", "eql", form_id=4541, form_ref_ids=[7516])), id="form-on-a-custom-field"
+    ),
+    pytest.param(
+        "search_contacts", _bad(cond("address.city", "eql", "Paris", form_id=4530)), id="form-id-on-plain-attribute"
+    ),
+    # Paging and options
+    pytest.param("search_contacts", {"per_page": 0}, id="per-page-0"),
+    pytest.param("search_contacts", {"per_page": 1001}, id="per-page-1001"),
+    pytest.param("search_contacts", {"page": -1}, id="negative-page"),
+    pytest.param("search_contacts", {"limit": 0}, id="limit-0"),
+    pytest.param("search_contacts", {"limit": 5001}, id="limit-5001"),
+    pytest.param("search_contacts", {"sort_attr": "created_at"}, id="bad-sort-attribute"),
+    pytest.param("search_contacts", {"fields": ["email"]}, id="bad-field"),
+    pytest.param("search_contacts", {"updated_since": "last week"}, id="bad-updated-since"),
+    pytest.param(
+        "search_contacts",
+        {
+            "updated_since": "now-1d",
+            "query": {
+                "match": "at_least_one",
+                "groups": [
+                    {"match": "at_least_one", "conditions": [cond("mobile", "ext")]},
+                    {"conditions": [cond("phone", "ext")]},
+                ],
+            },
+        },
+        id="updated-since-with-or-of-ors",
+    ),
+    pytest.param("count_contacts", _bad(cond("address.city", "lte", "Paris")), id="count-wrong-operator"),
+    pytest.param("count_contacts", {"query": {"groups": [cond("mobile", "ext")]}}, id="count-bad-nesting"),
+    pytest.param("count_contacts", _bad(cond("form", "eql", form_id=4530, form_ref_ids=[1])), id="count-bad-form-ref"),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments"), MALFORMED)
+async def test_malformed_queries_are_refused_before_sending(
+    mcp: Client, sandbox: Sandbox, log_start: int, tool: str, arguments: dict[str, Any]
+) -> None:
+    result = await mcp.call_tool(tool, arguments)
+    assert result.is_error
+    text = result.content[0].text
+    assert "\n" not in text and not re.search(r"\. [A-Z]", text), text
+    assert text.endswith((".", "?")) and len(text) < 600, text
+    assert not SEARCH_ROUTES & set(routes_since(sandbox, log_start))
+
+
+@pytest.mark.parametrize(
+    ("condition", "fragment"),
+    [
+        pytest.param(cond("address.city", "lte", "Paris"), "eql, not_eql, ext, not_ext, start_with", id="operators"),
+        pytest.param(cond("address.citty", "eql", "Paris"), "did you mean address.city", id="close-attribute"),
+        pytest.param(cond("donations.sum_amount", "gte", "fifty"), '"50" or "12.5"', id="amount-example"),
+        pytest.param(cond("form", "ext", form_id=9999), "4530 General communication", id="form-choices"),
+        pytest.param(
+            cond("form", "eql", form_id=4530, form_ref_ids=[1]), "7486 Email (consent_email)", id="value-choices"
+        ),
+        pytest.param(
+            cond("custom_fields", "eql", form_id=4533, form_ref_ids=[7496]), "use attr form", id="form-category"
+        ),
+        pytest.param(cond("birthdate", "gte", "now-1q"), "now-1d/d", id="date-math-hint"),
+    ],
+)
+async def test_errors_name_what_is_accepted(mcp: Client, condition: dict[str, Any], fragment: str) -> None:
+    result = await mcp.call_tool("search_contacts", _bad(condition))
+    assert result.is_error and fragment in result.content[0].text

@@ -1,0 +1,492 @@
+import copy
+import json
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from qomon_mcp.sandbox.app import Sandbox
+from qomon_mcp.sandbox.space import Space
+
+pytestmark = pytest.mark.anyio
+
+TEAM_TOOLS = {
+    # name: (read_only, destructive, idempotent, open_world)
+    "get_users": (True, False, True, False),
+    "update_user": (False, False, True, False),
+    "change_user_role": (False, True, True, False),
+    "invite_users": (False, False, False, True),
+    "revoke_access": (False, True, True, False),
+    "get_teams": (True, False, True, False),
+    "create_team": (False, False, False, False),
+    "update_team": (False, False, True, False),
+    "delete_team": (False, True, True, False),
+    "send_global_message": (False, True, False, True),
+}
+
+
+async def call(mcp: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    result = await mcp.call_tool(tool, arguments)
+    assert not result.is_error, result.content[0].text
+    text = result.content[0].text
+    assert "null" not in text
+    return json.loads(text)
+
+
+async def error(mcp: Client, tool: str, arguments: dict[str, Any]) -> str:
+    result = await mcp.call_tool(tool, arguments)
+    assert result.is_error
+    return result.content[0].text
+
+
+def routes(sandbox: Sandbox) -> list[tuple[str, str, int]]:
+    return [(r.method, r.route, r.status) for r in sandbox.request_log]
+
+
+def user_of_role(space: Space, role_type: str) -> dict[str, Any]:
+    return next(u for u in space.users.values() if u["role_data"]["type"] == role_type)
+
+
+def live_team(space: Space, **wanted: Any) -> dict[str, Any]:
+    return next(t for t in space.live_teams() if all(t.get(k) == v for k, v in wanted.items()))
+
+
+def ids(people: list[dict[str, Any]]) -> list[int]:
+    return [p["id"] for p in people]
+
+
+# Metadata
+
+
+@pytest.mark.parametrize(("name", "expected"), TEAM_TOOLS.items(), ids=TEAM_TOOLS)
+async def test_annotations_and_schema(mcp: Client, name: str, expected: tuple[bool, ...]) -> None:
+    tool = next(t for t in (await mcp.list_tools()).tools if t.name == name)
+    hints = tool.annotations
+    assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint) == expected
+    assert not {"anyOf", "oneOf", "allOf"} & set(tool.input_schema)
+    assert tool.output_schema is not None
+    assert len(tool.description.encode()) <= 500
+
+
+async def test_read_only_connection_lists_only_the_read_tools(mcp_read_only: Client) -> None:
+    listed = {t.name for t in (await mcp_read_only.list_tools()).tools} & set(TEAM_TOOLS)
+    assert listed == {"get_users", "get_teams"}
+
+
+# get_users
+
+
+async def test_get_users_pages_with_a_note_and_the_offset_handle(mcp: Client, space: Space) -> None:
+    result = await call(mcp, "get_users", {"limit": 5})
+    assert len(result["users"]) == 5
+    assert result["total"] == len(space.users)
+    assert result["note"] == f"{len(space.users) - 5} more users; use offset=5."
+    first = space.users[result["users"][0]["id"]]
+    assert result["users"][0] == {
+        "id": first["id"],
+        "name": f"{first['firstname']} {first['surname']}",
+        "mail": first["mail"],
+        "phone": first["phone"],
+        "city": first["city"],
+        "role": first["role_data"]["name"],
+        "role_type": first["role_data"]["type"],
+        "created_at": first["created_at"],
+    }
+
+
+async def test_get_users_last_page_has_no_note(mcp: Client, space: Space) -> None:
+    result = await call(mcp, "get_users", {"limit": 200, "sort": "-surname"})
+    assert len(result["users"]) == len(space.users)
+    assert "note" not in result
+
+
+async def test_get_users_role_filter(mcp: Client, space: Space) -> None:
+    result = await call(mcp, "get_users", {"role": "manager", "limit": 200})
+    managers = [u for u in space.users.values() if u["role_data"]["type"] == "manager"]
+    assert sorted(ids(result["users"])) == sorted(ids(managers))
+    assert {u["role"] for u in result["users"]} == {"Organizer"}
+
+
+async def test_get_users_one_user_with_details(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    user = next(u for u in space.users.values() if u.get("birthdate"))
+    result = await call(mcp, "get_users", {"user_id": user["id"]})
+    assert result["user"]["postal"] == user["postal"]
+    assert result["user"]["birthdate"] == user["birthdate"]
+    assert routes(sandbox) == [("GET", "/users/{id}", 200)]
+
+
+async def test_get_users_roles_explain_each_role(mcp: Client, space: Space) -> None:
+    result = await call(mcp, "get_users", {"view": "roles"})
+    assert len(result["roles"]) == len(space.roles)
+    organizer = next(r for r in result["roles"] if r["type"] == "manager")
+    assert organizer["name"] == "Organizer"
+    assert organizer["scope"] == "actions, petitions, teams; no contact database"
+
+
+async def test_get_users_invitations(mcp: Client, space: Space) -> None:
+    result = await call(mcp, "get_users", {"view": "invitations", "limit": 2})
+    assert result["total"] == len(space.invitations)
+    assert [i["email"] for i in result["invitations"]] == [i["email"] for i in space.invitations.values()][:2]
+    assert result["note"] == f"{len(space.invitations) - 2} more invitations; use offset=2."
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"view": "roles", "user_id": 5}, 'apply to view="users" only'),
+        ({"sort": "city"}, "sort"),
+        ({"limit": 500}, "limit"),
+    ],
+    ids=["user-id-with-roles", "unknown-sort", "limit-too-large"],
+)
+async def test_get_users_invalid_arguments_send_nothing(
+    mcp: Client, sandbox: Sandbox, arguments: dict[str, Any], message: str
+) -> None:
+    assert message in await error(mcp, "get_users", arguments)
+    assert sandbox.request_log == []
+
+
+async def test_get_users_unknown_user(mcp: Client) -> None:
+    text = await error(mcp, "get_users", {"user_id": 1})
+    assert text == "User 1 does not exist in this space; list users with get_users."
+
+
+# update_user
+
+
+async def test_update_user_changes_one_field_and_keeps_the_mail(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    user = user_of_role(space, "user")
+    before = copy.deepcopy(user)
+    result = await call(mcp, "update_user", {"user_id": user["id"], "city": "Saint-Malo"})
+    assert result == {"id": user["id"], "changed": ["city"]}
+    assert user["city"] == "Saint-Malo"
+    unchanged = {k: v for k, v in user.items() if k not in ("city", "updated_at")}
+    assert unchanged == {k: v for k, v in before.items() if k not in ("city", "updated_at")}
+    assert routes(sandbox) == [("GET", "/users/{id}", 200), ("PATCH", "/users/{id}", 200)]
+
+
+async def test_update_user_with_current_values_sends_no_write(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    user = user_of_role(space, "admin")
+    result = await call(mcp, "update_user", {"user_id": user["id"], "mail": user["mail"]})
+    assert "Nothing changed" in result["note"]
+    assert routes(sandbox) == [("GET", "/users/{id}", 200)]
+
+
+async def test_update_user_mail_taken_is_explained(mcp: Client, space: Space) -> None:
+    first, second = list(space.users.values())[:2]
+    text = await error(mcp, "update_user", {"user_id": first["id"], "mail": second["mail"]})
+    assert "mail: is already used by another user" in text
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{}, {"mail": "not-an-email"}, {"birthdate": "12/05/1990"}],
+    ids=["nothing-to-change", "bad-mail", "bad-birthdate"],
+)
+async def test_update_user_invalid_arguments_send_nothing(
+    mcp: Client, space: Space, sandbox: Sandbox, arguments: dict[str, Any]
+) -> None:
+    await error(mcp, "update_user", {"user_id": next(iter(space.users)), **arguments})
+    assert sandbox.request_log == []
+
+
+# change_user_role
+
+
+@pytest.mark.parametrize("role", ["manager", "Organizer", "103", 103], ids=["type", "name", "id-text", "id-number"])
+async def test_change_user_role_resolves_the_role(mcp: Client, space: Space, sandbox: Sandbox, role: Any) -> None:
+    user = user_of_role(space, "user")
+    result = await call(mcp, "change_user_role", {"user_id": user["id"], "role": role, "confirm": True})
+    assert result == {"user_id": user["id"], "role": "Organizer", "role_id": 103, "role_type": "manager"}
+    assert user["role_data"]["type"] == "manager"
+    assert routes(sandbox) == [("GET", "/roles", 200), ("GET", "/users/{id}", 200), ("PATCH", "/users/role", 200)]
+
+
+async def test_change_user_role_unknown_role_lists_the_roles(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    user = user_of_role(space, "user")
+    text = await error(mcp, "change_user_role", {"user_id": user["id"], "role": "captain"})
+    assert text.startswith("Unknown role 'captain'; valid roles: 101 Administrator (superadmin), 102 Staff (admin)")
+    assert user["role_data"]["type"] == "user"
+    assert routes(sandbox) == [("GET", "/roles", 200)]
+
+
+async def test_change_user_role_unknown_user(mcp: Client) -> None:
+    text = await error(mcp, "change_user_role", {"user_id": 1, "role": "user"})
+    assert text == "User 1 does not exist in this space; list users with get_users."
+
+
+# invite_users
+
+
+async def test_invite_users_creates_the_invitations(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    before = len(space.invitations)
+    result = await call(
+        mcp,
+        "invite_users",
+        {"invitations": [{"email": "ana@example.org", "role": "Champ"}, {"email": "bo@example.org", "role": 103}]},
+    )
+    assert [(i["email"], i["role"]) for i in result["invited"]] == [
+        ("ana@example.org", "user"),
+        ("bo@example.org", "manager"),
+    ]
+    assert "asynchronously" in result["note"]
+    assert len(space.invitations) == before + 2
+    assert routes(sandbox) == [("GET", "/roles", 200), ("POST", "/users/invitation", 201)]
+
+
+async def test_invite_users_reports_partial_failures(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    member = next(iter(space.users.values()))
+    result = await call(
+        mcp,
+        "invite_users",
+        {"invitations": [{"email": member["mail"], "role": "user"}, {"email": "new@example.org", "role": "user"}]},
+    )
+    assert [i["email"] for i in result["invited"]] == ["new@example.org"]
+    assert result["failed"] == [{"email": member["mail"], "reason": "already a user of this space"}]
+    assert sandbox.request_log[-1].status == 207
+
+
+async def test_invite_users_none_accepted_is_a_tool_error(mcp: Client, space: Space) -> None:
+    member = next(iter(space.users.values()))
+    text = await error(mcp, "invite_users", {"invitations": [{"email": member["mail"], "role": "user"}]})
+    assert f"{member['mail']}: already a user of this space" in text
+
+
+async def test_invite_users_unknown_role_sends_nothing(mcp: Client, sandbox: Sandbox, space: Space) -> None:
+    before = len(space.invitations)
+    text = await error(mcp, "invite_users", {"invitations": [{"email": "ana@example.org", "role": "boss"}]})
+    assert "valid roles: 101 Administrator (superadmin)" in text
+    assert routes(sandbox) == [("GET", "/roles", 200)]
+    assert len(space.invitations) == before
+
+
+@pytest.mark.parametrize(
+    "invitations",
+    [
+        [],
+        [{"email": "not-an-email", "role": "user"}],
+        [{"email": "ana@example.org", "role": "user"}, {"email": "ANA@example.org", "role": "admin"}],
+    ],
+    ids=["empty", "bad-email", "duplicate"],
+)
+async def test_invite_users_invalid_arguments_send_nothing(
+    mcp: Client, sandbox: Sandbox, invitations: list[dict[str, str]]
+) -> None:
+    await error(mcp, "invite_users", {"invitations": invitations})
+    assert sandbox.request_log == []
+
+
+# revoke_access
+
+
+async def test_revoke_access_removes_a_user(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    user = user_of_role(space, "user")
+    arguments = {"user_id": user["id"], "confirm": True}
+    assert await call(mcp, "revoke_access", arguments) == {"removed": "user", "id": user["id"]}
+    assert user["id"] not in space.users
+    assert routes(sandbox) == [("GET", "/users/{id}", 200), ("DELETE", "/users/{id}", 204)]
+
+
+async def test_revoke_access_cancels_an_invitation(mcp: Client, space: Space) -> None:
+    invitation_id = next(iter(space.invitations))
+    result = await call(mcp, "revoke_access", {"invitation_id": invitation_id, "confirm": True})
+    assert result == {"removed": "invitation", "id": invitation_id}
+    assert invitation_id not in space.invitations
+
+
+@pytest.mark.parametrize("arguments", [{}, {"user_id": 5, "invitation_id": 6}], ids=["neither", "both"])
+async def test_revoke_access_needs_exactly_one_id(mcp: Client, sandbox: Sandbox, arguments: dict[str, int]) -> None:
+    assert "exactly one of user_id" in await error(mcp, "revoke_access", arguments)
+    assert sandbox.request_log == []
+
+
+async def test_revoke_access_unknown_invitation(mcp: Client) -> None:
+    text = await error(mcp, "revoke_access", {"invitation_id": 1})
+    assert text == 'Invitation 1 does not exist in this space; list ids with get_users view="invitations".'
+
+
+# get_teams
+
+
+async def test_get_teams_lists_live_teams_compactly(mcp: Client, space: Space) -> None:
+    result = await call(mcp, "get_teams", {})
+    assert ids(result["teams"]) == sorted(ids(space.live_teams()))
+    board = next(t for t in result["teams"] if t["name"] == "Board")
+    team = space.teams[board["id"]]
+    assert board["private"] is True
+    assert board["member_count"] == len(team["users"])
+    assert ids(board["leaders"]) == ids(team["leaders"])
+    assert "members" not in board
+
+
+async def test_get_teams_one_team_with_members(mcp: Client, space: Space) -> None:
+    team = live_team(space, name="Board")
+    result = await call(mcp, "get_teams", {"team_id": team["id"]})
+    assert ids(result["team"]["members"]) == ids(team["users"])
+    assert result["team"]["hide_users"] is True
+
+
+async def test_get_teams_public_only_and_by_user(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    public = await call(mcp, "get_teams", {"public_only": True})
+    assert ids(public["teams"]) == sorted(t["id"] for t in space.live_teams() if not t["private"])
+    member = live_team(space, name="Youth")["users"][0]
+    mine = await call(mcp, "get_teams", {"user_id": member["id"]})
+    assert live_team(space, name="Youth")["id"] in ids(mine["teams"])
+    assert [r[:2] for r in routes(sandbox)] == [("GET", "/teams/public"), ("GET", "/teams")]
+
+
+async def test_get_teams_deleted_team_is_not_found(mcp: Client, space: Space) -> None:
+    deleted = next(t for t in space.teams.values() if t.get("deleted_at"))
+    text = await error(mcp, "get_teams", {"team_id": deleted["id"]})
+    assert text == f"Team {deleted['id']} does not exist (or was deleted); list teams with get_teams."
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{"team_id": 5, "public_only": True}, {"user_id": 5, "public_only": True}],
+    ids=["team-and-public", "user-and-public"],
+)
+async def test_get_teams_conflicting_arguments_send_nothing(
+    mcp: Client, sandbox: Sandbox, arguments: dict[str, Any]
+) -> None:
+    await error(mcp, "get_teams", arguments)
+    assert sandbox.request_log == []
+
+
+# create_team, update_team, delete_team
+
+
+async def test_create_team(mcp: Client, space: Space) -> None:
+    members = [u["id"] for u in space.users.values() if u["role_data"]["type"] == "user"][:3]
+    leader = user_of_role(space, "manager")["id"]
+    result = await call(
+        mcp,
+        "create_team",
+        {"name": "Canvass Nord", "private": True, "member_ids": members, "leader_ids": [leader]},
+    )
+    team = space.teams[result["id"]]
+    assert result["name"] == "Canvass Nord"
+    assert (team["private"], team["hide_users"]) == (True, False)
+    assert ids(team["users"]) == members
+    assert ids(team["leaders"]) == [leader]
+
+
+async def test_update_team_changes_only_the_description(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    team = live_team(space, name="Paris Centre")
+    # Make every field non-default, so that a reset to zero values would show.
+    team.update(private=True, hide_users=True)
+    assert team["address"] and team["users"] and team["leaders"]
+    before = copy.deepcopy(team)
+    result = await call(mcp, "update_team", {"team_id": team["id"], "description": "Canvassing the 1st to 4th"})
+    assert result == {"id": team["id"], "changed": ["description"]}
+    assert team["description"] == "Canvassing the 1st to 4th"
+    for field in ("name", "private", "hide_users", "address", "users", "leaders", "created_at"):
+        assert team[field] == before[field], field
+    assert routes(sandbox) == [("GET", "/teams/{id}", 200), ("PATCH", "/teams", 200)]
+
+
+async def test_update_team_adds_and_removes_members_and_leaders(mcp: Client, space: Space) -> None:
+    team = live_team(space, name="Youth")
+    outsider = next(u for u in space.users.values() if u["id"] not in ids(team["users"] + team["leaders"]))
+    gone, kept = team["users"][0]["id"], ids(team["users"][1:])
+    old_leaders = ids(team["leaders"])
+    result = await call(
+        mcp,
+        "update_team",
+        {
+            "team_id": team["id"],
+            "add_member_ids": [outsider["id"]],
+            "remove_member_ids": [gone],
+            "add_leader_ids": [kept[0]],
+        },
+    )
+    assert result["changed"] == ["members", "leaders"]
+    assert ids(team["users"]) == [*kept, outsider["id"]]
+    assert ids(team["leaders"]) == [*old_leaders, kept[0]]
+    assert team["name"] == "Youth"
+
+
+async def test_update_team_refuses_when_members_are_not_returned(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    team = live_team(space, name="Youth")
+    members = team.pop("users")
+    text = await error(mcp, "update_team", {"team_id": team["id"], "description": "New"})
+    assert text.startswith("Qomon did not return the team's users, so an update could erase them")
+    assert routes(sandbox) == [("GET", "/teams/{id}", 200)]
+    assert members
+
+
+async def test_update_team_no_change_sends_no_write(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    team = live_team(space, name="Youth")
+    result = await call(mcp, "update_team", {"team_id": team["id"], "name": "Youth"})
+    assert "Nothing changed" in result["note"]
+    assert routes(sandbox) == [("GET", "/teams/{id}", 200)]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{}, {"add_member_ids": [7], "remove_member_ids": [7]}, {"name": ""}, {"name": "  "}],
+    ids=["nothing-to-change", "add-and-remove", "empty-name", "blank-name"],
+)
+async def test_update_team_invalid_arguments_send_nothing(
+    mcp: Client, space: Space, sandbox: Sandbox, arguments: dict[str, Any]
+) -> None:
+    await error(mcp, "update_team", {"team_id": live_team(space)["id"], **arguments})
+    assert sandbox.request_log == []
+
+
+async def test_create_team_blank_name_sends_nothing(mcp: Client, sandbox: Sandbox) -> None:
+    assert "must not be blank" in await error(mcp, "create_team", {"name": "   "})
+    assert sandbox.request_log == []
+
+
+async def test_update_team_unknown_team(mcp: Client) -> None:
+    text = await error(mcp, "update_team", {"team_id": 1, "name": "X"})
+    assert text == "Team 1 does not exist (or was deleted); list teams with get_teams."
+
+
+async def test_delete_team_soft_deletes(mcp: Client, space: Space) -> None:
+    team = live_team(space, name="Event crew")
+    arguments = {"team_id": team["id"], "confirm": True}
+    assert await call(mcp, "delete_team", arguments) == {"id": team["id"], "deleted": True}
+    assert team["deleted_at"]
+    text = await error(mcp, "delete_team", arguments)
+    assert text == f"Team {team['id']} does not exist (or was already deleted); list teams with get_teams."
+
+
+# send_global_message
+
+
+async def test_send_global_message(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    teams = [live_team(space, name="Youth"), live_team(space, name="Phone bank")]
+    arguments = {"title": "Canvass moved", "body": "Saturday starts at 10:00.", "team_ids": ids(teams), "confirm": True}
+    result = await call(mcp, "send_global_message", arguments)
+    assert result["team_count"] == 2
+    assert result["teams"] == ["Youth", "Phone bank"]
+    assert space.messages[-1]["team_ids"] == ids(teams)
+    assert routes(sandbox) == [("GET", "/teams", 200), ("POST", "/global-message", 200)]
+
+
+async def test_send_global_message_unknown_team_sends_nothing(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    deleted = next(t for t in space.teams.values() if t.get("deleted_at"))
+    arguments = {"title": "Hello", "body": "Hi all", "team_ids": [live_team(space)["id"], deleted["id"]]}
+    text = await error(mcp, "send_global_message", arguments)
+    assert text.startswith(f"Unknown team ids [{deleted['id']}]; valid teams: ")
+    assert "Youth" in text
+    assert routes(sandbox) == [("GET", "/teams", 200)]
+    assert space.messages == []
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"title": "Hi", "body": "Hello", "team_ids": []},
+        {"title": " ", "body": "Hello", "team_ids": [5]},
+        {"title": "Hi", "body": "Hello", "team_ids": list(range(1, 52))},
+    ],
+    ids=["no-teams", "blank-title", "too-many-teams"],
+)
+async def test_send_global_message_invalid_arguments_send_nothing(
+    mcp: Client, sandbox: Sandbox, arguments: dict[str, Any]
+) -> None:
+    await error(mcp, "send_global_message", arguments)
+    assert sandbox.request_log == []
