@@ -1,11 +1,12 @@
 # The two commands of the README do all set-up themselves:
-#   make sandbox   serve a demo Qomon space on http://127.0.0.1:8765
-#   make test      run the whole test suite (what CI runs)
+#   make run       serve qomon-mcp over stdio on an embedded demo space (no account needed)
+#   make test      lint and run the whole test suite (what CI runs)
+# and one more: make sandbox serves the emulated Qomon API itself on http://127.0.0.1:8765
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: sandbox test lint setup
+.PHONY: run sandbox test lint setup
 
 setup: $(VENV)/.installed
 
@@ -14,6 +15,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+run: setup
+	$(BIN)/qomon-mcp --sandbox
 
 sandbox: setup
 	$(BIN)/qomon-mcp sandbox

@@ -28,7 +28,9 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, in_subcommand: bool = 
         help="Use an embedded demo space (no account, no network).",
     )
     parser.add_argument("--read-only", action="store_true", default=unset, help="Hide and refuse every write tool.")
-    parser.add_argument("--toolsets", default=unset, help="Comma-separated toolsets (default: all).")
+    parser.add_argument(
+        "--toolsets", default=unset, help="Comma-separated toolsets (default: all but chatgpt)."
+    )
     parser.add_argument("--region", choices=("eu", "us"), default=unset, help="Qomon region (default eu).")
     parser.add_argument("--base-url", default=unset, help="Override of the Qomon API base URL.")
     parser.add_argument(
@@ -116,6 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return local.print_tools(server)
     if args.command == "call":
         return local.call_and_print(server, args.tool, args.arguments)
+    if args.sandbox:
+        # stderr: stdout belongs to the protocol.
+        print(
+            "qomon-mcp: MCP over stdio on the embedded demo space; connect an MCP client to this command.",
+            file=sys.stderr,
+            flush=True,
+        )
     server.run("stdio")
     return 0
 

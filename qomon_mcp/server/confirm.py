@@ -21,9 +21,13 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import AcceptedElicitation, CancelledElicitation, Elicit, ElicitationResult, Resolve
+from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
 __all__ = ["Approval", "Approved", "Confirm", "Preview", "approval", "can_ask_user", "require_approval"]
+
+# The first protocol revision that asks through `InputRequiredResult` rounds rather than mid-call.
+_ROUND_TRIP_VERSION = "2026-07-28"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +60,15 @@ Confirm = Annotated[
 def can_ask_user(ctx: Context) -> bool:
     """Whether the client declared form elicitation (a bare `elicitation: {}` counts, as in the SDK)."""
     try:
-        capabilities = ctx.client_capabilities
+        capabilities, version = ctx.client_capabilities, ctx.protocol_version
+        back_channel = ctx.session.can_send_request
     except ValueError:  # no request: nobody to ask
         return False
     elicitation = capabilities.elicitation if capabilities is not None else None
-    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+    if elicitation is None or (elicitation.form is None and elicitation.url is not None):
+        return False
+    # Before 2026-07-28 the question is a request sent mid-call, which stateless HTTP cannot carry.
+    return back_channel or (version is not None and is_version_at_least(version, _ROUND_TRIP_VERSION))
 
 
 def approval(preview: Callable[..., Awaitable[Preview]]) -> Resolve:

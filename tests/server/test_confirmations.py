@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
 import pytest
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp_types import ElicitRequestParams, ElicitResult
 
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
@@ -236,3 +238,37 @@ async def test_an_approved_message_reports_the_teams(sandbox: Sandbox) -> None:
         result = await mcp.call_tool("send_global_message", arguments)
     assert json.loads(result.content[0].text)["teams"] == [t["name"] for t in teams]
     assert space.messages[-1]["team_ids"] == arguments["team_ids"]
+
+
+async def test_over_stateless_http_each_era_is_asked_in_the_way_it_can_be() -> None:
+    """A 2025-11-25 client cannot be sent a request mid-call over stateless HTTP: it falls back to `confirm`."""
+    from tests.http.support import connected, served
+
+    asked: list[str] = []
+
+    async def decline(context: Any, params: ElicitRequestParams) -> ElicitResult:
+        asked.append(params.message)
+        return ElicitResult(action="decline")
+
+    with served() as http:
+        tokens, _ = await connected(http, DEMO_KEYS["eu"], access="write")
+        contact_id = next(iter(http.sandboxes[0].space_for(DEMO_KEYS["eu"]).contacts))
+        texts = {}
+        for era, mode in ERAS.items():
+            headers = {"Authorization": f"Bearer {tokens.access_token}"}
+            async with (
+                httpx2.AsyncClient(headers=headers, timeout=30) as transport,
+                Client(
+                    streamable_http_client(http.mcp_url, http_client=transport),  # type: ignore[arg-type]
+                    mode=mode,
+                    elicitation_callback=decline,
+                ) as mcp,
+            ):
+                result = await mcp.call_tool("delete_contact", {"contact_id": contact_id})
+            assert result.is_error
+            texts[era] = result.content[0].text
+        written = [(r.method, r.route) for s in http.sandboxes for r in s.request_log if r.method != "GET"]
+    assert texts["2025-11-25"].startswith("Nothing was done yet: show the user")
+    assert texts["2026-07-28"].startswith("The user declined, so ")
+    assert len(asked) == 1 and f"(id {contact_id})" in asked[0]
+    assert written == []

@@ -1,0 +1,1 @@
+"""The remote connector: Streamable HTTP at /mcp behind OAuth, one Qomon client per caller."""

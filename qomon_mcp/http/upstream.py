@@ -1,0 +1,74 @@
+"""Where callers' requests to Qomon go: one shared connection pool, or the embedded sandbox spaces.
+
+Every caller's client uses the same transport, so a cached caller costs a few
+objects, not a connection pool and a TLS context. The app closes the transport
+once, at shutdown; a client dropped from the cache must not close it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+
+from qomon_mcp.settings import REGION_URLS
+
+__all__ = ["RegionRouter", "SharedTransport", "network_transport", "sandbox_upstream"]
+
+
+class SharedTransport(httpx2.AsyncBaseTransport):
+    """A transport many clients use; closing one client leaves it open."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        await self.inner.aclose()
+
+
+class RegionRouter(httpx2.AsyncBaseTransport):
+    """Sends each request to the transport of its host: a stand-in for the two Qomon regions."""
+
+    def __init__(self, routes: Mapping[str, httpx2.AsyncBaseTransport]) -> None:
+        self.routes = dict(routes)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        route = self.routes.get(request.url.host)
+        if route is None:
+            raise httpx2.ConnectError(f"no route to {request.url.host}", request=request)
+        return await route.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for route in self.routes.values():
+            await route.aclose()
+
+
+def network_transport() -> SharedTransport:
+    limits = httpx2.Limits(max_connections=200, max_keepalive_connections=50)
+    return SharedTransport(httpx2.AsyncHTTPTransport(limits=limits, retries=0))
+
+
+def sandbox_upstream(
+    *, now: datetime | None = None, spaces: Mapping[str, Any] | None = None, **sandbox_options: Any
+) -> tuple[SharedTransport, list[Any]]:
+    """The EU and US demo spaces, each reachable only at its own region's URL, and the sandboxes."""
+    from qomon_mcp.sandbox.app import Sandbox
+    from qomon_mcp.sandbox.seed import build_demo_spaces
+
+    spaces = spaces or build_demo_spaces(now=now or datetime.now(UTC))
+    sandboxes = []
+    routes: dict[str, httpx2.AsyncBaseTransport] = {}
+    for region, url in REGION_URLS.items():
+        sandbox = Sandbox({key: s for key, s in spaces.items() if s.region == region}, **sandbox_options)
+        sandboxes.append(sandbox)
+        routes[urlsplit(url).hostname or ""] = sandbox.transport()
+    return SharedTransport(RegionRouter(routes)), sandboxes

@@ -1,0 +1,44 @@
+"""The official TypeScript SDK client (`@modelcontextprotocol/sdk` from npm) through the whole flow.
+
+A client we did not write: discovery, dynamic registration, PKCE, the connect
+page, the token exchange, tools/list and a tool call, in Node against uvicorn.
+The fixture installs the package from `package-lock.json` on a clean checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import anyio
+import pytest
+
+from qomon_mcp.sandbox.seed import DEMO_KEYS
+from tests.http.support import served
+
+pytestmark = pytest.mark.anyio
+
+HERE = Path(__file__).parent / "ts"
+
+
+@pytest.fixture(scope="module")
+def node_client() -> Path:
+    npm = shutil.which("npm")
+    assert npm and shutil.which("node"), "Node.js 20+ and npm are needed for this test"
+    if not (HERE / "node_modules" / "@modelcontextprotocol" / "sdk" / "package.json").exists():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, timeout=300, capture_output=True)
+    return HERE / "flow.mjs"
+
+
+async def test_the_typescript_sdk_client_connects_and_calls_a_tool(node_client: Path) -> None:
+    with served() as s, anyio.fail_after(120):
+        run = await anyio.run_process(
+            ["node", str(node_client), s.mcp_url, DEMO_KEYS["us"], "us"], check=False, cwd=HERE
+        )
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    outcome = json.loads(run.stdout.decode().strip().splitlines()[-1])
+    assert outcome["registered"] and outcome["refreshToken"] and outcome["stateRoundTripped"]
+    assert outcome["currency"] == "usd" and not outcome["isError"]
+    assert "get_teams" in outcome["tools"] and "create_team" not in outcome["tools"]

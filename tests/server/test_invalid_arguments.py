@@ -1,0 +1,63 @@
+"""Invalid arguments of every kind give a tool error and send nothing upstream, for every tool."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.server.app import create_server
+from qomon_mcp.settings import TOOLSETS, Settings
+
+pytestmark = pytest.mark.anyio
+
+# A value of the wrong JSON type for each schema type.
+WRONG = {"integer": "not a number", "number": "not a number", "string": {"not": "text"}, "boolean": "perhaps",
+         "array": 12, "object": 12}
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    return create_demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
+
+
+def server_for(sandbox: Sandbox):
+    settings = Settings(api_key=DEMO_KEYS["eu"], toolsets=",".join(TOOLSETS))
+    return create_server(settings, transport=sandbox.transport())
+
+
+def bad_calls(tool) -> list[tuple[str, dict]]:
+    schema = tool.input_schema
+    properties = schema.get("properties", {})
+    required = schema.get("required", [])
+    calls = []
+    if required:
+        calls.append(("missing-required", {}))
+    for name, prop in properties.items():
+        kind = prop.get("type")
+        if kind in WRONG:
+            calls.append((f"{name}-wrong-type", {name: WRONG[kind]}))
+        if "enum" in prop:
+            calls.append((f"{name}-outside-enum", {name: "no-such-choice"}))
+        if "minimum" in prop:
+            calls.append((f"{name}-below-minimum", {name: prop["minimum"] - 1}))
+        if "maximum" in prop:
+            calls.append((f"{name}-above-maximum", {name: prop["maximum"] + 1}))
+    return calls
+
+
+async def test_every_invalid_argument_is_refused_before_anything_is_sent(sandbox: Sandbox) -> None:
+    checked = 0
+    async with Client(server_for(sandbox)) as client:
+        for tool in (await client.list_tools()).tools:
+            for case, arguments in bad_calls(tool):
+                before = len(sandbox.request_log)
+                result = await client.call_tool(tool.name, arguments)
+                assert result.is_error, (tool.name, case)
+                text = result.content[0].text
+                assert "\n" not in text.strip() and len(text) < 600, (tool.name, case, text)
+                sent = sandbox.request_log[before:]
+                assert sent == [], (tool.name, case, sent)
+                checked += 1
+    assert checked > 100
