@@ -29,29 +29,34 @@ from mcp import Client
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
-from qomon_mcp.server.shaping import compact, dumps
+from qomon_mcp.server.shaping import dumps
 from qomon_mcp.settings import Settings
 
 KEY = DEMO_KEYS["eu"]
 NARROW = ["name", "mail", "mobile", "tags"]
 
-# Raw paths the default view carries, directly or decoded (answers: form label and value label).
+# Raw paths the default view carries, directly or decoded (answers: form label, value label, dates).
 CARRIED = {
     "id", "firstname", "surname", "married_name", "mail", "phone", "mobile", "gender", "birthdate", "age_category",
-    "black_list", "actions_ids", "CreatedAt", "UpdatedAt", "tags.name",
+    "birthdept", "birthcity", "birthcountry", "nationality", "user_id", "user_contact_id",
+    "black_list", "actions_ids", "CreatedAt", "UpdatedAt", "lastchange", "tags.name",
+    "notes.content", "notes.created_at", "notes.user_id",
     "address.housenumber", "address.street", "address.postalcode", "address.city", "address.state",
-    "address.country", "address.addition",
+    "address.country", "address.addition", "address.infos", "address.building", "address.floor", "address.door",
+    "address.pollingstation", "address.latitude", "address.longitude", "address.invalid",
     "formdatas.form_id", "formdatas.form_ref_id", "formdatas.data", "formdatas.label", "formdatas.date",
-    "customfields.form_id", "customfields.form_ref_id", "customfields.data", "customfields.label",
-    "customfields.date",
+    "formdatas.donedate", "customfields.form_id", "customfields.form_ref_id", "customfields.data",
+    "customfields.label", "customfields.date", "customfields.donedate",
 }  # fmt: skip
-# Raw paths that repeat what the caller already has: the space id, the parent contact's id,
-# an answer's own bookkeeping, and lastchange (equal to UpdatedAt in every contact measured).
+# Raw paths that repeat what the caller already has: the space id, the parent contact's id, an
+# answer's or a note's own bookkeeping, the address's id, INSEE code, geocoding score and
+# `location` (the coordinates again), and tag colours and counts.
 REDUNDANT = {
-    "group_id", "lastchange", "formdatas.id", "formdatas.group_id", "formdatas.contact_id",
+    "group_id", "formdatas.id", "formdatas.group_id", "formdatas.contact_id",
     "formdatas.created_at", "formdatas.updated_at", "formdatas.type_of_form",
     "customfields.id", "customfields.group_id", "customfields.contact_id", "customfields.created_at",
-    "customfields.updated_at", "customfields.type_of_form",
+    "customfields.updated_at", "customfields.type_of_form", "notes.id", "address.id", "address.citycode",
+    "address.score", "address.location", "tags.color", "tags.appearance_count",
 }  # fmt: skip
 
 
@@ -102,13 +107,10 @@ def leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
 
 def dropped(contact: dict[str, Any]) -> dict[str, Any]:
     """The contact's non-empty raw fields that the default view neither carries nor repeats."""
-    kept = compact({k: v for k, v in contact.items() if k not in ("address", "tags", "formdatas", "customfields")})
-    out = {k: v for k, v in kept.items() if k not in CARRIED and k not in REDUNDANT}
-    address = compact({f"address.{k}": v for k, v in (contact.get("address") or {}).items()})
-    out |= {k: v for k, v in address.items() if k not in CARRIED}
-    tags = [compact({k: v for k, v in t.items() if k != "name"}) for t in contact.get("tags") or []]
-    if any(tags):
-        out["tags.other"] = tags
+    out: dict[str, list[Any]] = {}
+    for path, value in leaves(contact):
+        if path not in CARRIED and path not in REDUNDANT:
+            out.setdefault(path, []).append(value)
     return out
 
 
@@ -165,6 +167,8 @@ async def main(pages: int) -> None:
     print(f"\nNon-empty raw fields the default view drops (how many of the {pages * 100} contacts have one):")
     for path, count in missing.most_common():
         print(f"  {path:<24} {count:>5}")
+    if not missing:
+        print("  none")
 
 
 if __name__ == "__main__":

@@ -134,7 +134,7 @@ def create_http_app(
     )
     connect = ConnectPage(provider, verify, read_only=settings.read_only)
     cache = ClientCache(settings.client_cache_size, make_client)
-    server = QomonServer(all_tool_specs(), client=current_client, access=current_access, log_level=settings.log_level)
+    server = QomonServer(all_tool_specs, client=current_client, access=current_access, log_level=settings.log_level)
     # Builds the session manager; its own Starlette wrapper is not used, the routes below replace it.
     server.streamable_http_app(
         stateless_http=True,

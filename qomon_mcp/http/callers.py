@@ -114,7 +114,12 @@ class Narrowing:
         return cls(toolsets, read_only)
 
     def apply(self, server: Access, token_read_only: bool) -> Access:
-        toolsets = server.toolsets if self.toolsets is None else server.toolsets & self.toolsets
+        if self.toolsets is not None:
+            toolsets = server.toolsets & self.toolsets
+        else:
+            # ChatGPT's `search`/`fetch` go only to connections that ask for them, so that one server
+            # can carry a ChatGPT connector without adding two redundant tools to every other client.
+            toolsets = (server.toolsets - {"chatgpt"}) or server.toolsets
         return Access(read_only=server.read_only or token_read_only or self.read_only, toolsets=toolsets)
 
 

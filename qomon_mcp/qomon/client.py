@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx2
@@ -36,13 +36,13 @@ from .models import (
 )
 from .ratelimit import TokenBucket
 from .transport import Answer, Sender, invitation_result, pick
+from .vocabulary import FormType
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
 __all__ = ["FormType", "QomonClient"]
 
-FormType = Literal["consent", "survey", "level_of_support", "custom_fields", "presence_status", "tasks"]
 
 
 def _clean(**params: Any) -> dict[str, Any]:

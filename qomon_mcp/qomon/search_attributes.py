@@ -5,21 +5,7 @@ attribute, its meaning and its operator set exactly as documented, plus the
 kind of value it takes (which the docs state only in prose). The sandbox
 evaluates queries with it; the MCP tools validate queries and build enums from it.
 
-Value kinds:
-  text         compared case-insensitively
-  strict_text  compared with the case-sensitive `:strictdata` operators (mail)
-  date         ISO-8601 or date math ("now-1d/d"), UTC
-  amount       euros as a string ("50", "12.5"); Qomon stores cents
-  count        a whole number of records
-  number       a plain number (campaign performance, 0-100)
-  id           a record id
-  bool         "true" or "false"
-  gender       "M", "F" or "O"
-  age_cat      an age category, 0-6
-  year         a calendar year ("2024")
-  validity     "ongoing" or "ended"
-  tag          a tag name; the list operators take several
-  form         a form answer: the condition also carries form_id and form_ref_ids
+`VALUE_KINDS` says what each kind of value looks like.
 """
 
 from __future__ import annotations
@@ -33,6 +19,7 @@ __all__ = [
     "NO_VALUE_OPERATORS",
     "OPERATORS",
     "SORT_ATTRIBUTES",
+    "VALUE_KINDS",
     "Attribute",
     "allowed_operators",
 ]
@@ -65,6 +52,23 @@ OPERATORS: dict[str, str] = {
     "any_of": "matches any of a list",
     "none_of": "matches none of a list",
     "all_of": "matches all of a list",
+}
+
+VALUE_KINDS: dict[str, str] = {
+    "text": "compared case-insensitively",
+    "strict_text": "compared with the case-sensitive `:strictdata` operators (mail)",
+    "date": 'ISO-8601 or date math ("now-1d/d"), UTC',
+    "amount": 'euros as a string ("50", "12.5"); Qomon stores cents',
+    "count": "a whole number of records",
+    "number": "a plain number (campaign performance, 0-100)",
+    "id": "a record id",
+    "bool": '"true" or "false"',
+    "gender": '"M", "F" or "O"',
+    "age_cat": "an age category, 0-6",
+    "year": 'a calendar year ("2024")',
+    "validity": '"ongoing" or "ended"',
+    "tag": "a tag name; the list operators take several",
+    "form": "a form answer: the condition also carries form_id and form_ref_ids",
 }
 
 NO_VALUE_OPERATORS = frozenset({"ext", "not_ext"})

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from qomon_mcp.qomon.vocabulary import FORM_TYPES as VOCABULARY_FORM_TYPES
+
 __all__ = ["FORM_TYPES", "Space", "utc_now_iso"]
 
-FORM_TYPES = ("consent", "survey", "level_of_support", "custom_fields", "presence_status", "tasks")
+FORM_TYPES = VOCABULARY_FORM_TYPES
 
 Record = dict[str, Any]
 

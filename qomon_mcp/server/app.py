@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -13,10 +13,13 @@ from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
 from qomon_mcp import __version__
-from qomon_mcp.qomon.client import QomonClient
-from qomon_mcp.server.registry import ToolSpec
 from qomon_mcp.server.schema import slim_schema
 from qomon_mcp.settings import Settings
+
+if TYPE_CHECKING:
+    # Loaded with the tools, on first use: they are not needed to answer `initialize`.
+    from qomon_mcp.qomon.client import QomonClient
+    from qomon_mcp.server.registry import ToolSpec
 
 __all__ = ["Access", "QomonServer", "create_server", "qomon_client"]
 
@@ -43,7 +46,7 @@ class QomonServer(MCPServer):
 
     def __init__(
         self,
-        specs: Iterable[ToolSpec],
+        specs: Iterable[ToolSpec] | Callable[[], Iterable[ToolSpec]],
         *,
         client: Callable[[], QomonClient],
         access: Callable[[], Access],
@@ -52,28 +55,42 @@ class QomonServer(MCPServer):
         super().__init__(
             name="qomon-mcp", title="Qomon", instructions=INSTRUCTIONS, version=__version__, log_level=log_level
         )
-        self.specs: dict[str, ToolSpec] = {}
-        for spec in specs:
-            self.specs[spec.name] = spec
-            self.add_tool(
-                spec.handler,
-                name=spec.name,
-                title=spec.title,
-                description=spec.description,
-                annotations=spec.annotations,
-            )
-            tool = self._tool_manager.get_tool(spec.name)
-            assert tool is not None
-            tool.parameters = slim_schema(tool.parameters)
-            # Validation uses the output model; the advertised schema only loses what results never hold.
-            tool.__dict__["output_schema"] = slim_schema(tool.output_schema)
+        # Tools are built on first use: their modules and schemas cost more than the rest of
+        # start-up, and a client's `initialize` needs none of them.
+        self._spec_source = specs
+        self._specs: dict[str, ToolSpec] | None = None
         self._client = client
         self._access = access
-        # Imported here: they read the toolsets, which import this module.
         from qomon_mcp.server import completions, prompts, resources
 
         completions.register_completions(self, prompts.register_prompts(self))
         resources.register_resources(self)
+
+    @property
+    def specs(self) -> dict[str, ToolSpec]:
+        """Every tool of this server by name, registered with the SDK on first access."""
+        if self._specs is None:
+            source = self._spec_source
+            self._specs = {}
+            for spec in source() if callable(source) else source:
+                self._register(spec)
+        return self._specs
+
+    def _register(self, spec: ToolSpec) -> None:
+        assert self._specs is not None
+        self._specs[spec.name] = spec
+        self.add_tool(
+            spec.handler, name=spec.name, title=spec.title, description=spec.description, annotations=spec.annotations
+        )
+        tool = self._tool_manager.get_tool(spec.name)
+        assert tool is not None
+        tool.parameters = slim_schema(tool.parameters)
+        # Validation uses the output model; the advertised schema only loses what results never hold.
+        tool.__dict__["output_schema"] = slim_schema(tool.output_schema, output=True)
+
+    def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
+        self.specs  # noqa: B018  # registers the tools if this is the first request to need them
+        return super()._tool_input_schema(name)
 
     def qomon(self) -> QomonClient:
         """The Qomon client of the caller being served."""
@@ -83,8 +100,8 @@ class QomonServer(MCPServer):
         return self._access()
 
     async def list_tools(self) -> list[MCPTool]:
-        access = self.access()
-        return [tool for tool in await super().list_tools() if access.allows(self.specs[tool.name])]
+        access, specs = self.access(), self.specs
+        return [tool for tool in await super().list_tools() if access.allows(specs[tool.name])]
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context | None = None
@@ -121,9 +138,9 @@ def qomon_client(ctx: Context) -> QomonClient:
 
 
 def all_tool_specs() -> list[ToolSpec]:
-    from qomon_mcp.toolsets import TOOLSET_MODULES
+    from qomon_mcp.toolsets import toolset_modules
 
-    return [spec for module in TOOLSET_MODULES for spec in module.toolset.tools]
+    return [spec for module in toolset_modules() for spec in module.toolset.tools]
 
 
 def create_server(settings: Settings, *, transport: Any = None) -> QomonServer:
@@ -135,10 +152,12 @@ def create_server(settings: Settings, *, transport: Any = None) -> QomonServer:
         if client is None:
             if settings.api_key is None:
                 raise ToolError("No Qomon API key is configured; set QOMON_API_KEY (or run with --sandbox).")
+            from qomon_mcp.qomon.client import QomonClient
+
             client = QomonClient.from_settings(settings, transport=transport)
         return client
 
     access = Access(read_only=settings.read_only, toolsets=frozenset(settings.toolsets))
     return QomonServer(
-        all_tool_specs(), client=shared_client, access=lambda: access, log_level=settings.log_level
+        all_tool_specs, client=shared_client, access=lambda: access, log_level=settings.log_level
     )

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
-from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import QomonError
-from qomon_mcp.toolsets.actions import ActionType
-from qomon_mcp.toolsets.forms_directory import FORM_TYPES
+from qomon_mcp.qomon.vocabulary import ACTION_TYPES, FORM_TYPES
 
 if TYPE_CHECKING:
+    from qomon_mcp.qomon.client import QomonClient
     from qomon_mcp.server.app import QomonServer
     from qomon_mcp.server.prompts import PromptSpec
 
@@ -34,7 +33,7 @@ _TTL_SECONDS = 300.0
 
 FIXED: dict[str, tuple[str, ...]] = {
     "form_types": FORM_TYPES,
-    "action_types": ActionType.__args__,  # type: ignore[attr-defined]
+    "action_types": ACTION_TYPES,
     "payment_kinds": ("donation", "membership"),
 }
 

@@ -49,10 +49,7 @@ Approved = ElicitationResult[Approval]
 Confirm = Annotated[
     bool,
     Field(
-        description=(
-            "true only after the user has approved exactly this action; needed when the client cannot ask "
-            "the user itself."
-        )
+        description="When the client cannot ask the user: show them the question returned; true once they agree."
     ),
 ]
 

@@ -16,10 +16,10 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 
 from qomon_mcp.qomon.errors import QomonError
-from qomon_mcp.qomon.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, OPERATORS
+from qomon_mcp.qomon.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, OPERATORS, VALUE_KINDS
+from qomon_mcp.qomon.vocabulary import FORM_TYPES
 from qomon_mcp.server.explain import explain
 from qomon_mcp.server.shaping import compact, dumps
-from qomon_mcp.toolsets.forms_directory import FORM_TYPES
 
 if TYPE_CHECKING:
     from qomon_mcp.server.app import QomonServer
@@ -30,16 +30,19 @@ _JSON = "application/json"
 
 
 def search_reference() -> dict[str, Any]:
-    """The search language's attributes, what each means, and the operators each takes."""
+    """The search language's attributes, what each means, the value and the operators each takes."""
     return {
         "operators": OPERATORS,
+        "values": VALUE_KINDS,
         "attributes": [
             {"attr": a.name, "meaning": a.meaning, "family": a.family, "value": a.kind, "operators": list(a.operators)}
             for a in ATTRIBUTES.values()
         ],
         "note": (
             f"{' and '.join(sorted(FORM_ATTRIBUTES))} conditions also take form_id and form_ref_ids "
-            "(see qomon://forms/{type}); amounts are euro strings, dates ISO-8601 or date math (now-30d/d)."
+            "(see qomon://forms/{type}); amounts are euro strings, dates ISO-8601 or date math (now-30d/d). "
+            "In an all group, conditions on one family (donations, memberships...) hold on the same record; "
+            "sum_amount and count_amount are a contact's totals."
         ),
     }
 
@@ -51,12 +54,7 @@ def _record_id(value: str, what: str, example: str) -> int:
 
 
 def register_resources(server: QomonServer) -> None:
-    # Imported here: the toolsets import the server module that calls this.
-    from qomon_mcp.toolsets.actions import get_actions
-    from qomon_mcp.toolsets.contacts import get_contact
-    from qomon_mcp.toolsets.forms import get_forms
-    from qomon_mcp.toolsets.fundraising import get_fundraising_reference
-
+    # The tool functions are imported inside each handler: loading the toolsets waits for a first use.
     async def read(toolset: str, produce: Callable[[], Awaitable[Any]], not_found: str | None = None) -> str:
         if toolset not in server.access().toolsets:
             raise ResourceError(f"This connection does not enable the {toolset} toolset, so it cannot read this.")
@@ -78,6 +76,8 @@ def register_resources(server: QomonServer) -> None:
     async def forms(type: str, ctx: Context) -> str:
         if type not in FORM_TYPES:
             raise ResourceError(f"Unknown form type {type!r}; use one of: {', '.join(FORM_TYPES)}.")
+        from qomon_mcp.toolsets.forms import get_forms
+
         return await read("forms", lambda: get_forms(ctx, form_type=type))  # type: ignore[arg-type]
 
     @server.resource(
@@ -99,6 +99,8 @@ def register_resources(server: QomonServer) -> None:
     )
     async def fundraising() -> str:
         # A static resource gets no Context from the SDK; the server alone finds the caller's client.
+        from qomon_mcp.toolsets.fundraising import get_fundraising_reference
+
         return await read("fundraising", lambda: get_fundraising_reference(Context(mcp_server=server)))
 
     @server.resource(
@@ -111,6 +113,8 @@ def register_resources(server: QomonServer) -> None:
     async def contact(id: str, ctx: Context) -> str:
         contact_id = _record_id(id, "Contact", "qomon://contacts/48213")
         gone = f"Contact {contact_id} does not exist; find contact ids with search_contacts."
+        from qomon_mcp.toolsets.contacts import get_contact
+
         return await read("contacts", lambda: get_contact(contact_id, ctx), not_found=gone)
 
     @server.resource(
@@ -124,6 +128,8 @@ def register_resources(server: QomonServer) -> None:
         action_id = _record_id(id, "Action", "qomon://actions/3107")
 
         async def one() -> Any:
+            from qomon_mcp.toolsets.actions import get_actions
+
             return (await get_actions(ctx, action_id=action_id)).actions[0]
 
         return await read("actions", one)

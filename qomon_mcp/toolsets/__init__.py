@@ -1,7 +1,17 @@
-"""The tools, one module per toolset; each module exposes `toolset`."""
+"""The tools, one module per toolset; each module exposes `toolset`.
 
-from qomon_mcp.toolsets import actions, chatgpt, contacts, forms, fundraising, search, team
+The modules are imported on demand: helpers such as `forms_directory` are imported on
+their own without paying for every toolset.
+"""
 
-__all__ = ["TOOLSET_MODULES"]
+from __future__ import annotations
 
-TOOLSET_MODULES = (contacts, search, forms, actions, team, fundraising, chatgpt)
+from types import ModuleType
+
+__all__ = ["toolset_modules"]
+
+
+def toolset_modules() -> tuple[ModuleType, ...]:
+    from qomon_mcp.toolsets import actions, chatgpt, contacts, forms, fundraising, search, team
+
+    return (contacts, search, forms, actions, team, fundraising, chatgpt)

@@ -9,6 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.models import ActionAggregate
+from qomon_mcp.qomon.vocabulary import ActionType
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 
@@ -16,16 +17,12 @@ __all__ = ["toolset"]
 
 toolset = Toolset("actions")
 
-ActionType = Literal[
-    "canvassing", "calling", "mail", "call", "challenge", "static", "sharing", "event",
-    "gotvcanvassing", "gotvcalling", "other",
-]  # fmt: skip
 
 
 class Participation(BaseModel):
     visits: int | None = Field(default=None, description="Doors knocked or calls made.")
     contacts_reached: int | None = None
-    visits_declared: int | None = Field(default=None, description="Visits declared by hand, without a contact.")
+    visits_declared: int | None = Field(default=None, description="Declared by hand, without a contact.")
 
 
 class TeamRef(BaseModel):
@@ -37,13 +34,13 @@ class ActionView(BaseModel):
     id: int | str | None = None
     name: str | None = None
     type: str | None = None
-    status: str | None = Field(default=None, description="todo or finished.")
+    status: str | None = None
     start: str | None = None
     end: str | None = None
     goal: Any = None
     participation: Participation | None = None
     teams: list[TeamRef] = Field(default_factory=list)
-    user_count: int | None = Field(default=None, description="How many users take part.")
+    user_count: int | None = None
     created_by: str | None = None
     pitch: str | None = None
     link: str | None = None
@@ -53,7 +50,7 @@ class ActionView(BaseModel):
 
 class ActionsResult(BaseModel):
     actions: list[ActionView] = Field(default_factory=list)
-    total: int | None = Field(default=None, description="How many actions matched the filters.")
+    total: int | None = Field(default=None, description="Matching actions.")
     note: str | None = None
 
 
@@ -103,13 +100,13 @@ def _view(aggregate: ActionAggregate, detail: bool) -> ActionView | None:
 @toolset.tool(title="Get actions", read_only=True, destructive=False, idempotent=True, open_world=False)
 async def get_actions(
     ctx: Context,
-    type: Annotated[ActionType | None, Field(description="Only actions of this type.")] = None,
-    status: Annotated[Literal["todo", "finished"] | None, Field(description="Only todo or finished actions.")] = None,
-    action_id: Annotated[int | None, Field(ge=1, description="Only this action, with its pitch and links.")] = None,
+    type: ActionType | None = None,
+    status: Literal["todo", "finished"] | None = None,
+    action_id: Annotated[int | None, Field(ge=1, description="One action, with pitch and links.")] = None,
     name_contains: Annotated[
-        str | None, Field(min_length=1, max_length=100, description="Only actions whose name contains this text.")
+        str | None, Field(min_length=1, max_length=100)
     ] = None,
-    limit: Annotated[int, Field(ge=1, le=100, description="At most this many actions, latest start first.")] = 20,
+    limit: Annotated[int, Field(ge=1, le=100, description="Latest start first.")] = 20,
 ) -> ActionsResult:
     # GET /actions takes no parameters: Qomon sends every action and they are filtered here.
     aggregates = await qomon_client(ctx).list_actions()

@@ -27,7 +27,7 @@ from qomon_mcp.qomon.errors import NotFound
 from qomon_mcp.qomon.models import Contact
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
-from qomon_mcp.toolsets.contact_view import Answer, ContactView, contact_view, one_line
+from qomon_mcp.toolsets.contact_view import AnswerValues, ContactView, contact_view, one_line
 from qomon_mcp.toolsets.forms_directory import forms_directory
 from qomon_mcp.toolsets.search_checks import checked_query
 from qomon_mcp.toolsets.search_query import Condition, Group, Query, to_qomon
@@ -249,10 +249,8 @@ def _hit(contact: Contact) -> SearchHit:
     return SearchHit(id=str(contact.id), title=_title(contact), url=contact_url(contact.id or ""))
 
 
-def _answer_line(answer: Answer) -> str:
-    value = answer.value if answer.value not in (None, "") else "answered"
-    when = f" ({answer.date[:10]})" if answer.date else ""
-    return f"- {answer.form or f'form {answer.form_id}'}: {value}{when}"
+def _answer_lines(answers: AnswerValues) -> list[str]:
+    return [f"- {form}: {'; '.join(v) if isinstance(v, list) else v}" for form, v in answers.items()]
 
 
 def contact_text(view: ContactView) -> str:
@@ -261,9 +259,11 @@ def contact_text(view: ContactView) -> str:
     lines = [name or f"Contact {view.id}"]
     if view.married_name:
         lines.append(f"Married name: {view.married_name}")
+    born = ", ".join(p for p in (view.birthcity, view.birthdept, view.birthcountry) if p)
     labelled = (
         ("Email", view.mail), ("Mobile", view.mobile), ("Phone", view.phone), ("Address", view.address),
-        ("Gender", view.gender), ("Birthdate", view.birthdate),
+        ("Polling station", view.polling_station), ("Gender", view.gender), ("Birthdate", view.birthdate),
+        ("Born in", born), ("Nationality", view.nationality),
     )
     lines += [f"{label}: {value}" for label, value in labelled if value]
     if view.tags:
@@ -272,11 +272,14 @@ def contact_text(view: ContactView) -> str:
         lines.append("Blocked from all communication.")
     for heading, answers in (("Answers to forms", view.answers), ("Custom fields", view.custom_fields)):
         if answers:
-            lines += [f"{heading}:", *(_answer_line(a) for a in answers)]
+            lines += [f"{heading}:", *_answer_lines(answers)]
+    if view.notes:
+        lines += ["Notes:", *(f"- {n.get('content', n)} ({n.get('created_at', 'undated')})" for n in view.notes)]
     if view.action_ids:
         lines.append(f"Linked actions: {', '.join(str(a) for a in view.action_ids)}")
     if view.created_at or view.updated_at:
-        lines.append(f"Created {view.created_at or 'unknown'}; last changed {view.updated_at or 'unknown'}.")
+        changed = view.updated_at or view.created_at
+        lines.append(f"Created {view.created_at or 'unknown'}; last changed {changed}.")
     return "\n".join(lines)
 
 

@@ -66,12 +66,12 @@ def _as_text(value: Any) -> Any:
 FormRef = Annotated[
     str,
     BeforeValidator(_as_text),
-    Field(min_length=1, description="The form's id, or its label when unique (see get_forms)."),
+    Field(min_length=1, description="Form id, or label if unique."),
 ]
 AnswerValue = Annotated[
     str,
     BeforeValidator(_as_text),
-    Field(description="A choice's code or label; else the text, number or YYYY-MM-DD date."),
+    Field(description="Choice code or label; else text, number or YYYY-MM-DD."),
 ]
 
 # Choice lists in error messages stop here; get_forms shows the rest.
@@ -104,7 +104,7 @@ class AnswerRemoval(BaseModel):
     model_config = INPUT_MODEL
 
     form: FormRef
-    value: AnswerValue | None = Field(default=None, description="Only this value; all the form's answers when omitted.")
+    value: AnswerValue | None = Field(default=None, description="Only this value.")
 
 
 def _quoted(items: Iterable[str]) -> str:

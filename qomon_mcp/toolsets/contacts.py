@@ -30,34 +30,34 @@ __all__ = ["toolset"]
 
 toolset = Toolset("contacts")
 
-ContactId = Annotated[int, Field(ge=1, description="Qomon id of the contact (ids come from search_contacts).")]
+ContactId = Annotated[int, Field(ge=1, description="From search_contacts.")]
 _NOT_FOUND = "Contact {contact_id} does not exist; find contact ids with search_contacts."
 
 # Basic fields, shared by create_contact and update_contact (where "" clears a field).
 Text = Annotated[str | None, Field(max_length=200)]
-Gender = Annotated[Literal["M", "F", "O"] | None, Field(description="M, F or O (other).")]
-Birthdate = Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}-\d{2}", description="YYYY-MM-DD.")]
-Mail = Annotated[str | None, Field(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Email address.")]
-Tags = Annotated[list[str] | None, Field(max_length=50, description="Tag names.")]
+Gender = Annotated[Literal["M", "F", "O"] | None, Field(description="O: other.")]
+Birthdate = Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}-\d{2}")]
+Mail = Annotated[str | None, Field(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Tags = Annotated[list[str] | None, Field(max_length=50)]
 Answers = Annotated[
     list[AnswerInput] | None,
-    Field(max_length=50, description="Answers to advanced fields: [{form: id or label, value: code or label}]."),
+    Field(max_length=50, description="Advanced-field answers (get_forms)."),
 ]
 
 
 class CreatedContact(BaseModel):
-    id: int | str | None = Field(default=None, description="The new contact's id.")
+    id: int | str | None = None
     note: str | None = None
 
 
 class UpdatedContact(BaseModel):
     id: int | str | None = None
-    changed: list[str] = Field(default_factory=list, description="The fields and answers that changed.")
+    changed: list[str] = Field(default_factory=list)
     note: str | None = None
 
 
 class UpsertedContacts(BaseModel):
-    sent: int | None = Field(default=None, description="How many records Qomon accepted for processing.")
+    sent: int | None = Field(default=None, description="Records Qomon accepted for processing.")
     note: str | None = None
     warnings: list[str] = Field(default_factory=list)
 
@@ -147,7 +147,7 @@ async def update_contact(
     phone: Text = None,
     mobile: Text = None,
     address: Annotated[
-        AddressInput | None, Field(description="Only the parts given change; an empty string clears a part.")
+        AddressInput | None, Field(description="Only the parts given change; \"\" clears one.")
     ] = None,
     add_tags: Tags = None,
     remove_tags: Tags = None,
@@ -155,12 +155,12 @@ async def update_contact(
         list[AnswerInput] | None,
         Field(
             max_length=50,
-            description="Answers to set: a radio form's answer is replaced, checkbox and free-text answers are added.",
+            description="A radio form's answer is replaced; checkbox and free-text answers are added.",
         ),
     ] = None,
     remove_answers: Annotated[
         list[AnswerRemoval] | None,
-        Field(max_length=50, description="Answers to remove (applied before set_answers): by form, or one value."),
+        Field(max_length=50, description="Applied before set_answers: a whole form, or one value."),
     ] = None,
 ) -> UpdatedContact:
     fields = {
@@ -249,7 +249,7 @@ async def upsert_contacts(
     ctx: Context,
     records: Annotated[
         list[UpsertRecord],
-        Field(min_length=1, max_length=100, description="1 to 100 contacts to create or update."),
+        Field(min_length=1, max_length=100),
     ],
 ) -> UpsertedContacts:
     client = qomon_client(ctx)

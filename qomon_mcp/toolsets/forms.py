@@ -25,18 +25,18 @@ _MAX_VALUES = 60
 
 
 class FormValue(BaseModel):
-    id: int | str | None = Field(default=None, description="The value's id: a contact answer's form_ref_id.")
-    value: str | None = Field(default=None, description="The value's code, as upsert_contacts expects it.")
+    id: int | str | None = Field(default=None, description="form_ref_id in answers.")
+    value: str | None = Field(default=None, description="The code upsert_contacts takes.")
     label: str | None = None
 
 
 class FormView(BaseModel):
-    id: int | str | None = Field(default=None, description="The form id (form_id in answers, id in upserts).")
+    id: int | str | None = Field(default=None, description="form_id in answers, id in upserts.")
     label: str | None = None
-    form_type: str | None = Field(default=None, description="consent, survey, level_of_support, ...")
-    upsert_array: str | None = Field(default=None, description="The upsert_contacts array its answers go in.")
+    form_type: str | None = None
+    upsert_array: str | None = Field(default=None, description="The upsert_contacts array for its answers.")
     section: str | None = None
-    answer: str | None = Field(default=None, description="What an answer is: one value, several, or free input.")
+    answer: str | None = Field(default=None, description="One value, several, or free input.")
     mandatory: bool | None = None
     values: list[FormValue] = Field(default_factory=list)
     more_values: str | None = None
@@ -93,9 +93,9 @@ def _view(form: Form, form_type: str | None, directory: FormsDirectory) -> FormV
 async def get_forms(
     ctx: Context,
     form_type: Annotated[
-        FormType | None, Field(description="List the forms of this type; all six types when omitted.")
+        FormType | None, Field(description="All types when omitted.")
     ] = None,
-    form_id: Annotated[int | None, Field(ge=1, description="Read this one form, with all its values.")] = None,
+    form_id: Annotated[int | None, Field(ge=1, description="One form, with all its values.")] = None,
 ) -> FormsResult:
     if form_type is not None and form_id is not None:
         raise ToolError("Give form_type or form_id, not both.")

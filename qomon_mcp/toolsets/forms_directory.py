@@ -7,9 +7,13 @@ are silently dropped by Qomon, so they are checked here before sending.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import anyio
@@ -17,12 +21,15 @@ import anyio
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.models import Form, FormData
 
-__all__ = ["FORM_TYPES", "FormsDirectory", "forms_directory"]
+__all__ = ["FORM_TYPES", "FormsDirectory", "forms_directory", "shown_time"]
 
 FORM_TYPES = ("consent", "survey", "level_of_support", "custom_fields", "presence_status", "tasks")
 
 # Forms change rarely; a few minutes of staleness saves six calls per tool call.
 _TTL_SECONDS = 300.0
+_TIMESTAMP = re.compile(
+    r"(?P<day>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}:\d{2})(?:\.\d+)?(?P<zone>Z|[+-]\d{2}:?\d{2})?"
+)
 _FREE_TEXT_TYPES = frozenset({"text", "numeric", "date", "range", "report", "signature", "photos", "other", "meet"})
 
 
@@ -46,19 +53,50 @@ class FormsDirectory:
     def is_free_text(self, form: Form) -> bool:
         return (form.type or "").lower() in _FREE_TEXT_TYPES
 
-    def decode(self, answer: FormData) -> dict[str, Any]:
-        """An answer as the model reads it: form label, form id, and the chosen value's label."""
+    @cached_property
+    def _shared_labels(self) -> frozenset[str]:
+        counts = Counter((f.label or "").casefold() for f in self.forms.values())
+        return frozenset(label for label, count in counts.items() if count > 1)
+
+    def answer_key(self, form_id: object) -> str:
+        """How a contact's answers name the form: its label, with `(#id)` when another form shares it."""
+        form = self.forms.get(str(form_id))
+        if form is None or not form.label:
+            return f"#{form_id}"
+        return f"{form.label} (#{form.id})" if form.label.casefold() in self._shared_labels else form.label
+
+    def answer_value(self, answer: FormData) -> str:
+        """The chosen value's label (its code too when the label does not name it), or the free text."""
         form = self.forms.get(str(answer.form_id))
-        decoded: dict[str, Any] = {"form_id": answer.form_id, "form": form.label if form else answer.label}
-        if form is not None and not self.is_free_text(form):
-            ref = next((r for r in form.refvalues if str(r.id) == str(answer.form_ref_id)), None)
-            decoded["value"] = (ref.label or ref.value) if ref else answer.data
-            if ref is not None and ref.value and ref.value != decoded["value"]:
-                decoded["code"] = ref.value
-        else:
-            decoded["value"] = answer.data
-        decoded["date"] = answer.date
-        return decoded
+        if form is None or self.is_free_text(form):
+            text = answer.data if form is not None or answer.data not in (None, "") else answer.label
+            return _shown(text, date=form is not None and (form.type or "").lower() == "date")
+        ref = next((r for r in form.refvalues if str(r.id) == str(answer.form_ref_id)), None)
+        if ref is None:
+            return _shown(answer.label or answer.data)
+        label = ref.label or ref.value or ""
+        twins = [r for r in form.refvalues if (r.label or r.value or "").casefold() == label.casefold()]
+        # A label is enough to write the answer back, unless another value of the form shares it.
+        return f"{label} ({ref.value})" if ref.value and len(twins) > 1 and ref.value != label else label
+
+
+def shown_time(value: str | None) -> str | None:
+    """A timestamp without its fractions of a second, and a midnight UTC timestamp as its date."""
+    if not value:
+        return value
+    match = _TIMESTAMP.fullmatch(value.strip())
+    if match is None:
+        return value
+    day, time, zone = match.group("day", "time", "zone")
+    zone = "Z" if zone in (None, "Z", "+00:00", "+0000") else zone
+    return day if time == "00:00:00" and zone == "Z" else f"{day}T{time}{zone}"
+
+
+def _shown(value: Any, *, date: bool = False) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return (shown_time(text) or "") if date else text
 
 
 def _first_leaf(error: BaseException) -> BaseException:

@@ -52,7 +52,7 @@ toolset = Toolset("fundraising")
 
 T = TypeVar("T")
 
-BundleId = Annotated[int, Field(ge=1, description="Id of the bundle (from get_bundles or record_bundle).")]
+BundleId = Annotated[int, Field(ge=1, description="From get_bundles or record_bundle.")]
 NOT_FOUND = "Bundle {bundle_id} does not exist; list bundle ids with get_bundles."
 ReferenceKind = Literal[
     "all", "settings", "statuses", "code_campaigns", "membership_prices", "membership_price_groups", "donation_prices"
@@ -87,7 +87,9 @@ def _capped(items: list[T], what: str, kind: str, notes: list[str]) -> list[T]:
 )
 async def get_fundraising_reference(
     ctx: Context,
-    kind: Annotated[ReferenceKind, Field(description="Which list; 'all' gives what record_bundle needs.")] = "all",
+    kind: Annotated[
+        ReferenceKind, Field(description="'all': what record_bundle needs; archived statuses only with 'statuses'.")
+    ] = "all",
 ) -> ReferenceView:
     # Always fresh: the caller is looking, and the write checks then start from the same data.
     reference = await fundraising_reference(qomon_client(ctx), refresh=True)
@@ -135,13 +137,13 @@ async def get_fundraising_reference(
 )
 async def get_bundles(
     ctx: Context,
-    bundle_id: Annotated[int | None, Field(ge=1, description="One bundle by id; a page when omitted.")] = None,
-    include_history: Annotated[bool, Field(description="With bundle_id: add its change history.")] = False,
+    bundle_id: Annotated[int | None, Field(ge=1, description="One bundle; a page when omitted.")] = None,
+    include_history: Annotated[bool, Field(description="With bundle_id.")] = False,
     contact_id: Annotated[
-        int | None, Field(ge=1, description="Keep bundles this contact paid or benefits from (this page only).")
+        int | None, Field(ge=1, description="Paid by or for this contact, within this page.")
     ] = None,
-    limit: Annotated[int, Field(ge=1, le=1000, description="Page size, newest first.")] = 20,
-    offset: Annotated[int, Field(ge=0, description="Bundles to skip.")] = 0,
+    limit: Annotated[int, Field(ge=1, le=1000, description="Newest first.")] = 20,
+    offset: Annotated[int, Field(ge=0)] = 0,
 ) -> BundlesView:
     client = qomon_client(ctx)
     if include_history and bundle_id is None:
@@ -186,12 +188,12 @@ def _involves(bundle: Bundle, contact_id: int) -> bool:
 )
 async def record_bundle(
     ctx: Context,
-    transactions: Annotated[list[NewTransaction], Field(min_length=1, max_length=20, description="The payment(s).")],
+    transactions: Annotated[list[NewTransaction], Field(min_length=1, max_length=20)],
     memberships: Annotated[
-        tuple[NewMembership, ...], Field(max_length=20, description="Memberships this payment pays for.")
+        tuple[NewMembership, ...], Field(max_length=20, description="Paid for by the transactions.")
     ] = (),
     donations: Annotated[
-        tuple[NewDonation, ...], Field(max_length=20, description="Donations this payment pays for.")
+        tuple[NewDonation, ...], Field(max_length=20, description="Paid for by the transactions.")
     ] = (),
 ) -> BundleWritten:
     client = qomon_client(ctx)
@@ -230,13 +232,13 @@ async def update_bundle(
     bundle_id: BundleId,
     ctx: Context,
     transactions: Annotated[
-        tuple[TransactionChange, ...], Field(max_length=20, description="Changed or new transactions.")
+        tuple[TransactionChange, ...], Field(max_length=20)
     ] = (),
     memberships: Annotated[
-        tuple[MembershipChange, ...], Field(max_length=20, description="Changed or new memberships.")
+        tuple[MembershipChange, ...], Field(max_length=20)
     ] = (),
     donations: Annotated[
-        tuple[DonationChange, ...], Field(max_length=20, description="Changed or new donations.")
+        tuple[DonationChange, ...], Field(max_length=20)
     ] = (),
 ) -> BundleWritten:
     client = qomon_client(ctx)
@@ -304,14 +306,13 @@ async def refund_bundle(
     bundle_id: BundleId,
     ctx: Context,
     transaction_id: Annotated[
-        int | None, Field(ge=1, description="Which transaction; needed only when the bundle has several.")
+        int | None, Field(ge=1, description="Needed when the bundle has several.")
     ] = None,
     amount_cents: Annotated[
         int | None,
         Field(
             ge=1,
-            description="Total refunded in cents, earlier refunds included (1000 = 10.00); "
-            "the full amount when omitted.",
+            description="Total refunded in cents, earlier refunds included; all when omitted.",
         ),
     ] = None,
 ) -> BundleWritten:

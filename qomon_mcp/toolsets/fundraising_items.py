@@ -73,23 +73,23 @@ ARRAYS = tuple(WRITABLE)
 
 _DATE_HELP = "ISO-8601: 2026-03-29 or 2026-03-29T12:00:00+02:00"
 _CURRENCY = r"^[A-Za-z]{3}$"
-_BENEFICIARY = "The beneficiary's contact id (may differ from the payer)."
-_PRODUCT_CENTS = "In cents; default: the price's amount."
-_INITIAL_CENTS = "List price in cents; default: the price's."
+_BENEFICIARY = "The beneficiary (may differ from the payer)."
+_PRODUCT_CENTS = "Default: the price's amount."
+_INITIAL_CENTS = "List price; default: the price's."
 
 # Dates carry no pattern: `_moment` checks them whole (2025-02-31 included) with a better message.
 
 
 class NewTransaction(Lean):
-    contact_id: int = Field(ge=1, description="The payer's contact id.")
+    contact_id: int = Field(ge=1, description="The payer.")
     amount_cents: int = Field(gt=0, description="Amount paid in cents: 5000 = 50.00 EUR.")
-    payment_method_kind: str = Field(description="One of the space's payment_method_kinds.")
-    date: str = Field(description=f"Payment date, {_DATE_HELP}.")
-    status_id: int | None = Field(None, ge=1, description="Default: the space's default (valid) status.")
+    payment_method_kind: str = Field(description="See get_fundraising_reference.")
+    date: str = Field(description="ISO-8601 date or date-time.")
+    status_id: int | None = Field(None, ge=1, description="Default: the space's default.")
     currency: str | None = Field(None, pattern=_CURRENCY, description="Default: the space's currency.")
-    code_campaign: str | None = Field(None, description="One of the space's campaign codes.")
+    code_campaign: str | None = None
     comment: str | None = None
-    external_transaction_id: int | None = Field(None, ge=0, description="Your own system's id (integer).")
+    external_transaction_id: int | None = Field(None, ge=0, description="Your own system's id.")
 
 
 class NewMembership(Lean):
@@ -112,7 +112,7 @@ class NewDonation(Lean):
     comment: str | None = None
 
 
-_ID = "The item to change (only the fields given change); omit to add a new item."
+_ID = "The item to change; omit to add one."
 
 
 class TransactionChange(Lean):

@@ -38,7 +38,7 @@ __all__ = [
     "status_view",
 ]
 
-CENTS = "Amount in cents (5000 = 50.00)."
+CENTS = "In cents (5000 = 50.00)."
 Cents = int | float  # integers on the wire; declared so that 3000 stays 3000, not 3000.0
 
 
@@ -73,7 +73,7 @@ def money(cents: Cents | None, currency: str | None) -> str | None:
 
 class TransactionView(Lean):
     id: int | str | None = None
-    payer_contact_id: int | str | None = Field(default=None, description="Who paid.")
+    payer_contact_id: int | str | None = None
     amount_cents: Cents | None = Field(default=None, description=CENTS)
     amount: str | None = None
     payment_method_kind: str | None = None
@@ -89,7 +89,7 @@ class TransactionView(Lean):
 
 class ProductView(Lean):
     id: int | str | None = None
-    beneficiary_contact_id: int | str | None = Field(default=None, description="Who the item is for.")
+    beneficiary_contact_id: int | str | None = None
     price: str | None = Field(default=None, description="Price name.")
     membership_price_id: int | str | None = None
     donation_price_id: int | str | None = None
@@ -113,9 +113,9 @@ class BundleView(Lean):
 
 class HistoryView(Lean):
     at: str | None = None
-    kind: str | None = Field(default=None, description="transaction, membership or donation.")
+    kind: str | None = None
     target_id: int | str | None = None
-    change: str | None = Field(default=None, description="created, updated or deleted.")
+    change: str | None = None
     fields: dict[str, Any] = Field(default_factory=dict, description="Changed fields: {from, to}.")
 
 

@@ -30,14 +30,14 @@ SortAttr = Literal[SORT_ATTRIBUTES]  # type: ignore[valid-type]
 
 class SearchResult(BaseModel):
     contacts: list[ContactView] = Field(default_factory=list)
-    count: int | None = Field(default=None, description="Contacts in this result.")
-    next_page: int | None = Field(default=None, description="When more may match: the page to ask for next.")
-    per_page: int | None = Field(default=None, description="The page size that next_page goes with.")
+    count: int | None = None
+    next_page: int | None = Field(default=None, description="The page to ask for next, when more may match.")
+    per_page: int | None = Field(default=None, description="Page size for next_page.")
     note: str | None = None
 
 
 class CountResult(BaseModel):
-    total: int | None = Field(default=None, description="How many contacts match.")
+    total: int | None = None
 
 
 @toolset.tool(title="Search contacts", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -46,7 +46,7 @@ async def search_contacts(
     query: QueryArgument = None,
     updated_since: Annotated[
         str | None,
-        Field(description="Only contacts changed since (2024-05-01, now-1d/d); fetches to the end."),
+        Field(description="Changed since (2024-05-01, now-1d/d); fetches to the end."),
     ] = None,
     page: Annotated[int, Field(ge=0)] = 0,
     per_page: Annotated[int | None, Field(ge=1, le=1000, description="Default 50 (with limit: up to 1000).")] = None,

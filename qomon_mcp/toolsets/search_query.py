@@ -70,7 +70,7 @@ class Condition(_Part):
     value: str | list[str] | None = Field(
         default=None, description='A string ("50" euros, "now-30d"); a list for any_of/none_of/all_of.'
     )
-    from_: str | None = Field(default=None, alias="from", description="With to: the bounds of range.")
+    from_: str | None = Field(default=None, alias="from", description="range bounds, with to.")
     to: str | None = None
     form_id: int | None = Field(default=None, description="form/custom_fields only, with form_ref_ids (get_forms).")
     form_ref_ids: list[int] | None = None
@@ -85,14 +85,14 @@ class Query(_Part):
     match: Match = "all"
     groups: list[Group] = Field(default_factory=list)
     conditions: list[Condition] = Field(
-        default_factory=list, description="Shorthand for one more group: a flat list, combined by match."
+        default_factory=list, description="A flat list: one more group."
     )
 
 
 QueryArgument = Annotated[
     Query | None,
     SkipValidation,  # read by parse_query, which explains mistakes in one sentence
-    Field(description="Groups of conditions, combined by match; omit to match everyone."),
+    Field(description="Omit to match everyone."),
 ]
 
 

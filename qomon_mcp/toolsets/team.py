@@ -58,8 +58,8 @@ toolset = Toolset("team")
 # A page of people or teams the model can read at once; the rest is one `offset` away.
 PAGE_CAP = 100
 
-UserId = Annotated[int, Field(ge=1, description="Qomon id of the user (ids come from get_users).")]
-TeamId = Annotated[int, Field(ge=1, description="Qomon id of the team (ids come from get_teams).")]
+UserId = Annotated[int, Field(ge=1, description="From get_users.")]
+TeamId = Annotated[int, Field(ge=1, description="From get_teams.")]
 # Tuples with an empty default keep these optional lists free of anyOf-null in the schema.
 UserIds = Annotated[tuple[int, ...], Field(max_length=500)]
 RoleType = Literal["superadmin", "admin", "manager", "user", "custom"]
@@ -78,16 +78,16 @@ RoleType = Literal["superadmin", "admin", "manager", "user", "custom"]
 )
 async def get_users(
     ctx: Context,
-    view: Annotated[Literal["users", "roles", "invitations"], Field(description="What to list.")] = "users",
-    user_id: Annotated[int | None, Field(ge=1, description="Read this one user.")] = None,
-    role: Annotated[RoleType | None, Field(description="Only users of this role type.")] = None,
+    view: Literal["users", "roles", "invitations"] = "users",
+    user_id: Annotated[int | None, Field(ge=1, description="One user.")] = None,
+    role: RoleType | None = None,
     limit: Annotated[int, Field(ge=1, le=200)] = 50,
-    offset: Annotated[int, Field(ge=0, description="Skip this many (see the 'N more' note).")] = 0,
+    offset: Annotated[int, Field(ge=0, description="See the 'N more' note.")] = 0,
     sort: Annotated[
         str,
         Field(
             pattern=r"^-?(id|created_at|updated_at|surname|firstname|mail)$",
-            description="Sort users; '-' for descending.",
+            description="'-' for descending.",
         ),
     ] = "id",
 ) -> UsersResult:
@@ -139,10 +139,10 @@ async def update_user(
     surname: str | None = None,
     mail: Annotated[str | None, Field(pattern=EMAIL_PATTERN, max_length=254)] = None,
     phone: str | None = None,
-    address: Annotated[str | None, Field(description="Street address, one line.")] = None,
+    address: Annotated[str | None, Field(description="Street, one line.")] = None,
     city: str | None = None,
     postal: str | None = None,
-    birthdate: Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD.")] = None,
+    birthdate: Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
 ) -> Changed:
     given = dict(firstname=firstname, surname=surname, mail=mail, phone=phone, address=address)
     given |= dict(city=city, postal=postal, birthdate=birthdate)
@@ -244,8 +244,8 @@ async def revoke_access(
     ctx: Context,
     target: AccessPreview,
     approved: AccessApproval,
-    user_id: Annotated[int | None, Field(ge=1, description="Remove this user from the space.")] = None,
-    invitation_id: Annotated[int | None, Field(ge=1, description="Cancel this pending invitation.")] = None,
+    user_id: Annotated[int | None, Field(ge=1)] = None,
+    invitation_id: Annotated[int | None, Field(ge=1)] = None,
     confirm: Confirm = False,
 ) -> Revoked:
     require_approval(approved, target)
@@ -276,10 +276,10 @@ async def revoke_access(
 )
 async def get_teams(
     ctx: Context,
-    team_id: Annotated[int | None, Field(ge=1, description="Read this team with its members.")] = None,
-    user_id: Annotated[int | None, Field(ge=1, description="Only this user's teams.")] = None,
-    public_only: Annotated[bool, Field(description="Only the public teams.")] = False,
-    offset: Annotated[int, Field(ge=0, description="Skip this many teams (members with team_id).")] = 0,
+    team_id: Annotated[int | None, Field(ge=1, description="One team, with its members.")] = None,
+    user_id: Annotated[int | None, Field(ge=1, description="This user's teams.")] = None,
+    public_only: bool = False,
+    offset: Annotated[int, Field(ge=0, description="Teams to skip (members, with team_id).")] = 0,
 ) -> TeamsResult:
     if team_id is not None and (user_id is not None or public_only):
         raise ToolError("team_id reads one team; leave user_id and public_only out, or leave team_id out to list.")
@@ -304,7 +304,7 @@ async def get_teams(
 
 
 Description = Annotated[str | None, Field(max_length=2000)]
-Address = Annotated[str | None, Field(description="Where the team meets, one line.")]
+Address = Annotated[str | None, Field(description="Where it meets, one line.")]
 
 
 @toolset.tool(title="Create a team", read_only=False, destructive=False, idempotent=False, open_world=False)
@@ -313,7 +313,7 @@ async def create_team(
     ctx: Context,
     description: Description = None,
     private: Annotated[bool, Field(description="Visible to members and superadmins only.")] = False,
-    hide_users: Annotated[bool, Field(description="Hide the member list.")] = False,
+    hide_users: bool = False,
     member_ids: UserIds = (),
     leader_ids: UserIds = (),
     address: Address = None,

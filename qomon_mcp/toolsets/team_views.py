@@ -72,7 +72,7 @@ RoleRef = Annotated[
     Field(
         min_length=1,
         max_length=80,
-        description='Role id, type or name, e.g. "manager" or "103".',
+        description='Id, type or name: "manager", "103".',
     ),
 ]
 
@@ -80,7 +80,7 @@ RoleRef = Annotated[
 class RoleView(BaseModel):
     id: int | str | None = None
     name: str | None = None
-    type: str | None = Field(default=None, description="superadmin, admin, manager, user or custom.")
+    type: str | None = None
     scope: str | None = Field(default=None, description="What the role may do.")
 
 
@@ -94,7 +94,7 @@ class UserView(BaseModel):
     postal: str | None = None
     birthdate: str | None = None
     locale: str | None = None
-    role: str | None = Field(default=None, description="The role's display name.")
+    role: str | None = None
     role_type: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -104,13 +104,11 @@ class InvitationView(BaseModel):
     id: int | str | None = None
     email: str | None = None
     mobile_phone: str | None = None
-    role: str | None = Field(default=None, description="The role type granted on acceptance.")
+    role: str | None = Field(default=None, description="Role type granted on acceptance.")
     role_id: int | str | None = None
     created_at: str | None = None
     last_sent: str | None = None
-    user_id: int | str | None = Field(
-        default=None, description="The user id Qomon records on the invitation (set once it is acted on)."
-    )
+    user_id: int | str | None = Field(default=None, description="Set once the invitation is acted on.")
 
 
 class MemberView(BaseModel):
@@ -122,7 +120,7 @@ class TeamView(BaseModel):
     id: int | str | None = None
     name: str | None = None
     description: str | None = None
-    private: bool | None = Field(default=None, description="Only its members and superadmins see it.")
+    private: bool | None = None
     hide_users: bool | None = None
     address: str | None = None
     member_count: int | None = None
@@ -250,13 +248,13 @@ class UsersResult(BaseModel):
     users: list[UserView] = Field(default_factory=list)
     roles: list[RoleView] = Field(default_factory=list)
     invitations: list[InvitationView] = Field(default_factory=list)
-    total: int | None = Field(default=None, description="How many there are in the space.")
+    total: int | None = Field(default=None, description="How many the space has.")
     note: str | None = None
 
 
 class Changed(BaseModel):
     id: int | str | None = None
-    changed: list[str] = Field(default_factory=list, description="The fields whose value changed.")
+    changed: list[str] = Field(default_factory=list)
     note: str | None = None
 
 

@@ -41,7 +41,7 @@ _DATE = r"^\d{4}-\d{2}-\d{2}"
 class UpsertAnswer(BaseModel):
     model_config = INPUT_MODEL
 
-    id: int | None = Field(default=None, ge=1, description="Form id (not a value id).")
+    id: int | None = Field(default=None, ge=1, description="Form id, not a value id.")
     label: str | None = Field(default=None, description="Form label, if unique.")
     value: AnswerValue
 
@@ -63,14 +63,14 @@ class UpsertRecord(BaseModel):
     surname: str | None = None
     married_name: str | None = None
     gender: Literal["M", "F", "O"] | None = None
-    birthdate: str | None = Field(default=None, pattern=_DATE, description="YYYY-MM-DD.")
+    birthdate: str | None = Field(default=None, pattern=_DATE)
     mail: str | None = None
     phone: str | None = None
     mobile: str | None = None
     address: AddressInput | None = None
-    tags: list[str] | None = Field(default=None, description="Tag names to add.")
+    tags: list[str] | None = None
     nationbuilderid: int | str | None = None
-    black_list: bool | None = Field(default=None, description="True: no communication at all.")
+    black_list: bool | None = Field(default=None, description="true: no communication at all.")
     consents: Answers = None
     status: Answers = None
     forms: Answers = None

@@ -141,6 +141,17 @@ async def test_a_connection_cannot_widen_the_server_setting() -> None:
     assert listed == {"search_contacts", "count_contacts"}
 
 
+async def test_chatgpt_tools_go_only_to_connections_that_ask_for_them() -> None:
+    browser = Browser(api_key=DEMO_KEYS["eu"], access="read")
+    with served(toolsets="contacts,search,chatgpt") as s:
+        async with mcp_client(s.mcp_url, oauth(s, browser)) as client:
+            plain = {t.name for t in (await client.list_tools()).tools}
+        async with mcp_client(f"{s.mcp_url}?toolsets=chatgpt", oauth(s, browser)) as client:
+            chatgpt = {t.name for t in (await client.list_tools()).tools}
+    assert plain == {"get_contact", "search_contacts", "count_contacts"}
+    assert chatgpt == {"search", "fetch"}
+
+
 async def test_unknown_toolset_in_the_narrowing_is_a_clear_error() -> None:
     with served() as s:
         tokens, _ = await connected(s, DEMO_KEYS["eu"])

@@ -73,6 +73,7 @@ async def test_the_search_attribute_reference(mcp: Client, sandbox: Sandbox) -> 
     assert by_name["tags.name"]["operators"] == ["eql", "not_eql", "any_of", "none_of", "all_of", "ext", "not_ext"]
     assert by_name["address.city"]["meaning"] == "City"
     assert data["operators"]["gte"] == "is after / at least"
+    assert {a["value"] for a in data["attributes"]} <= set(data["values"]), "every value kind is explained"
     assert sandbox.request_log == []
 
 

@@ -118,7 +118,7 @@ async def test_fetch_answers_the_document_keys(chatgpt: Client, space: Space) ->
     for line in ("Email: blanchard.pauline@example.org", "Tags: petition, volunteer", "Answers to forms:"):
         assert line in text
     # Answers are decoded to labels, never left as form and value ids.
-    assert "- Level of support: Undecided (2025-06-13)" in text
+    assert "- Level of support: Undecided (2025-06-13T12:03:57Z)" in text
     assert data["metadata"]["city"] == "Paris"
     assert all(isinstance(v, str) for v in data["metadata"].values())
 

@@ -21,9 +21,14 @@ async def test_get_contact_decodes_advanced_fields(mcp: Client, space: Space) ->
     assert view["surname"] == contact["surname"]
     first = contact["formdatas"][0]
     form = space.forms[first["form_id"]]
-    answer = next(a for a in view["answers"] if a["form_id"] == first["form_id"])
-    assert answer["form"] == form["label"]
+    ref = next(r for r in form["refvalues"] if r["id"] == first["form_ref_id"])
+    # Keyed by the form's label; the chosen value by its label, never by its form_ref_id.
+    answer = view["answers"][form["label"]]
+    values = answer if isinstance(answer, list) else [answer]
+    label = first["data"] if form["type"] == "text" else ref["label"]
+    assert any(v == label or v.startswith(f"{label} (") for v in values), values
     assert "form_ref_id" not in result.content[0].text
+    assert not any(str(r["id"]) in json.dumps(view["answers"]) for f in space.forms.values() for r in f["refvalues"])
     assert result.structured_content == view
 
 

@@ -1,0 +1,16 @@
+"""Fixed vocabularies of the Qomon API, as the docs list them: form types and action types."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+__all__ = ["ACTION_TYPES", "FORM_TYPES", "ActionType", "FormType"]
+
+FormType = Literal["consent", "survey", "level_of_support", "custom_fields", "presence_status", "tasks"]
+FORM_TYPES: tuple[str, ...] = FormType.__args__  # type: ignore[attr-defined]
+
+ActionType = Literal[
+    "canvassing", "calling", "mail", "call", "challenge", "static", "sharing", "event",
+    "gotvcanvassing", "gotvcalling", "other",
+]  # fmt: skip
+ACTION_TYPES: tuple[str, ...] = ActionType.__args__  # type: ignore[attr-defined]
