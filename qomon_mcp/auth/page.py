@@ -20,36 +20,50 @@ __all__ = ["ConnectView", "render_connect", "render_problem"]
 _SOURCE = re.compile(r"[a-z][a-z0-9+.-]*:(//[A-Za-z0-9.\-]+(:\d+)?|//\[[0-9a-fA-F:]+\](:\d+)?)?")
 
 _STYLE = """
-:root{color-scheme:light dark;--ink:#1b1f3b;--soft:#5b6180;--line:#d9dcec;--bg:#f4f5fb;--card:#fff;
---brand:#4b3fd8;--brand-ink:#fff;--bad:#b3261e;--bad-bg:#fdecea;--focus:#8c82ff}
-@media (prefers-color-scheme:dark){:root{--ink:#eceefe;--soft:#a9aecb;--line:#3a3f60;--bg:#12142a;
---card:#1c1f3a;--brand:#8c82ff;--brand-ink:#12142a;--bad:#ffb4ab;--bad-bg:#3b1d1d}}
+:root{color-scheme:light dark;--ink:#1b1f3b;--soft:#5b6180;--line:#d9dcec;--field:#7c81a0;--bg:#f4f5fb;
+--card:#fff;--brand:#4b3fd8;--brand-hover:#3a2fc0;--brand-ink:#fff;--tint:#f1f0ff;--bad:#b3261e;--bad-bg:#fdecea;
+--focus:#4b3fd8}
+@media (prefers-color-scheme:dark){:root{--ink:#eceefe;--soft:#a9aecb;--line:#3a3f60;--field:#6b7090;
+--bg:#12142a;--card:#1c1f3a;--brand:#8c82ff;--brand-hover:#a59dff;--brand-ink:#12142a;--tint:#26285a;
+--bad:#ffb4ab;--bad-bg:#3b1d1d;--focus:#a59dff}}
 *{box-sizing:border-box}
-body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:16px;
-background:var(--bg);color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{width:100%;max-width:440px;background:var(--card);border:1px solid var(--line);border-radius:16px;
-padding:28px 24px;box-shadow:0 8px 30px rgba(20,20,60,.08)}
-.brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:18px;margin-bottom:18px}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px 16px;
+background:var(--bg);color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+accent-color:var(--brand)}
+main{width:100%;max-width:460px;background:var(--card);border:1px solid var(--line);border-radius:16px;
+padding:32px 28px;box-shadow:0 8px 30px rgba(20,20,60,.08)}
+main>:last-child{margin-bottom:0}
+.brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:18px;margin-bottom:20px}
 .logo{width:32px;height:32px;border-radius:9px;background:var(--brand);color:var(--brand-ink);
 display:grid;place-items:center;font-weight:800}
 h1{font-size:22px;line-height:1.3;margin:0 0 8px}
-p{margin:0 0 14px;color:var(--soft)}
+p{margin:0 0 20px;color:var(--soft)}
 strong{color:var(--ink);overflow-wrap:anywhere}
-.alert{border-radius:10px;padding:12px 14px;margin:0 0 16px;background:var(--bad-bg);color:var(--bad);font-weight:600}
-label,legend{display:block;font-weight:600;margin:0 0 6px;color:var(--ink)}
-input[type=password]{width:100%;font:inherit;padding:12px 14px;border:1px solid var(--line);border-radius:10px;
-background:transparent;color:var(--ink)}
-fieldset{border:0;padding:0;margin:18px 0 0}
-.choices{display:grid;grid-template-columns:1fr 1fr;gap:10px}
-.choice{display:flex;gap:10px;align-items:flex-start;border:1px solid var(--line);border-radius:10px;padding:12px;
-cursor:pointer;font-weight:500;min-height:48px}
-.choice small{display:block;color:var(--soft);font-weight:400}
-.choice:has(input:checked){border-color:var(--brand);box-shadow:0 0 0 1px var(--brand)}
+.alert{border-radius:10px;padding:12px 14px;margin:0 0 20px;background:var(--bad-bg);color:var(--bad);
+border-left:4px solid var(--bad);font-weight:600}
+label,legend{display:block;font-weight:600;margin:0 0 6px;padding:0;color:var(--ink)}
+input[type=password]{width:100%;font:inherit;padding:12px 14px;min-height:48px;border:1px solid var(--field);
+border-radius:10px;background:transparent;color:var(--ink)}
+input[aria-invalid=true]{border:2px solid var(--bad)}
+fieldset{border:0;padding:0;margin:22px 0 0;min-width:0}
+.choices{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:10px}
+.choice{display:flex;gap:10px;align-items:flex-start;border:1px solid var(--field);border-radius:10px;padding:12px;
+cursor:pointer;font-weight:500;min-height:48px;margin:0}
+.choice input{margin:4px 0 0;width:18px;height:18px;flex:none}
+.choice span{min-width:0}
+.choice small{display:block;color:var(--soft);font-weight:400;font-size:14px;overflow-wrap:anywhere}
+.choice:has(input:checked){border-color:var(--brand);box-shadow:inset 0 0 0 1px var(--brand);background:var(--tint)}
+.choice:has(input:disabled){opacity:.6;cursor:not-allowed;border-style:dashed}
+.choice:has(input:focus-visible){outline:3px solid var(--focus);outline-offset:2px}
+.choice input:focus-visible{outline:0}
 input:focus-visible,button:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
-.hint{font-size:14px;margin:6px 0 0}
-button{width:100%;margin-top:22px;padding:14px;border:0;border-radius:10px;background:var(--brand);
+.hint{font-size:14px;margin:8px 0 0}
+button{width:100%;margin-top:28px;padding:14px;border:0;border-radius:10px;background:var(--brand);
 color:var(--brand-ink);font:inherit;font-weight:700;cursor:pointer;min-height:48px}
-.foot{font-size:13px;margin:16px 0 0;text-align:center}
+button:hover{background:var(--brand-hover)}
+.foot{font-size:14px;margin:16px 0 0;text-align:center}
+@media (max-width:480px){body{padding:0;align-items:flex-start;background:var(--card)}
+main{border:0;border-radius:0;box-shadow:none;padding:24px 20px 32px}.choices{grid-template-columns:1fr}}
 """
 
 
@@ -140,8 +154,8 @@ sent back to <strong>{host}</strong>.</p>{alert}
 <label for="api_key">Qomon API key</label>
 <input type="password" id="api_key" name="api_key" required autocomplete="off" spellcheck="false"
  autocapitalize="off"{described}{' aria-invalid="true"' if view.error else ""}>
-<p class="hint" id="key-hint">In Qomon: Settings, then Integrations &amp; API. The key is checked now and
-stays sealed inside your connection's tokens.</p>
+<p class="hint" id="key-hint">Find it in Qomon under Settings, then Integrations &amp; API. It is checked
+now and kept only inside this connection, encrypted.</p>
 <fieldset><legend>Region of your space</legend><div class="choices">
 {_choice("region", "eu", "Europe", "incoming.qomon.app", view.region != "us")}
 {_choice("region", "us", "United States", "incoming-us.qomon.app", view.region == "us")}
