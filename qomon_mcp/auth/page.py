@@ -30,7 +30,7 @@ _STYLE = """
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px 16px;
 background:var(--bg);color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 accent-color:var(--brand)}
-main{width:100%;max-width:460px;background:var(--card);border:1px solid var(--line);border-radius:16px;
+main{width:100%;max-width:500px;background:var(--card);border:1px solid var(--line);border-radius:16px;
 padding:32px 28px;box-shadow:0 8px 30px rgba(20,20,60,.08)}
 main>:last-child{margin-bottom:0}
 .brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:18px;margin-bottom:20px}
@@ -51,7 +51,7 @@ fieldset{border:0;padding:0;margin:22px 0 0;min-width:0}
 cursor:pointer;font-weight:500;min-height:48px;margin:0}
 .choice input{margin:4px 0 0;width:18px;height:18px;flex:none}
 .choice span{min-width:0}
-.choice small{display:block;color:var(--soft);font-weight:400;font-size:14px;overflow-wrap:anywhere}
+.choice small{display:block;color:var(--soft);font-weight:400;font-size:13px;overflow-wrap:anywhere}
 .choice:has(input:checked){border-color:var(--brand);box-shadow:inset 0 0 0 1px var(--brand);background:var(--tint)}
 .choice:has(input:disabled){opacity:.6;cursor:not-allowed;border-style:dashed}
 .choice:has(input:focus-visible){outline:3px solid var(--focus);outline-offset:2px}

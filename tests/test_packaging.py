@@ -1,0 +1,23 @@
+"""A plain `pip install .` ships the catalogue: tools/*.md and prompts/*.md inside the wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_wheel_carries_every_tool_description_and_prompt(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", tmp_path, ROOT],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("qomon_mcp-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for kind in ("tools", "prompts"):
+        expected = {f"qomon_mcp/catalogue/{kind}/{p.name}" for p in (ROOT / kind).glob("*.md")}
+        assert expected and expected <= names, kind
