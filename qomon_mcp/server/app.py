@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp_types import CallToolResult, InputRequiredResult
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
+from mcp_types import Prompt as MCPPrompt
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
@@ -63,7 +65,8 @@ class QomonServer(MCPServer):
         self._access = access
         from qomon_mcp.server import completions, prompts, resources
 
-        completions.register_completions(self, prompts.register_prompts(self))
+        self.prompt_specs = prompts.register_prompts(self)
+        completions.register_completions(self, self.prompt_specs)
         resources.register_resources(self)
 
     @property
@@ -103,6 +106,24 @@ class QomonServer(MCPServer):
         access, specs = self.access(), self.specs
         return [tool for tool in await super().list_tools() if access.allows(specs[tool.name])]
 
+    def _prompt_allowed(self, name: str) -> bool:
+        spec = self.prompt_specs.get(name)
+        if spec is None:
+            return True
+        access, tools = self.access(), self.specs
+        return all(access.allows(tools[tool]) for tool in spec.tools(set(tools)))
+
+    async def list_prompts(self) -> list[MCPPrompt]:
+        # A workflow whose steps need tools this caller lacks (writes when read-only) is not offered.
+        return [prompt for prompt in await super().list_prompts() if self._prompt_allowed(prompt.name)]
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        if not self._prompt_allowed(name):
+            raise _invalid_params(f"The {name} prompt needs tools this connection does not allow (writes or toolsets).")
+        return await super().get_prompt(name, arguments, context)
+
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context | None = None
     ) -> CallToolResult | InputRequiredResult:
@@ -117,6 +138,10 @@ class QomonServer(MCPServer):
             raise
         except ToolError as error:
             raise ToolError(_for_the_model(name, error)) from error.__cause__
+
+
+def _invalid_params(message: str) -> MCPError:
+    return MCPError(INVALID_PARAMS, message)
 
 
 def _for_the_model(name: str, error: ToolError) -> str:

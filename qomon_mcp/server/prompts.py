@@ -58,6 +58,10 @@ class PromptSpec:
     arguments: tuple[PromptArg, ...]
     text: str
 
+    def tools(self, known: set[str]) -> set[str]:
+        """The tools this prompt's steps name (of `known`): a caller without them gets no use of it."""
+        return {word for word in re.findall(r"\b[a-z]+_[a-z_]+\b", self.text) if word in known}
+
     def completes(self, argument: str) -> str | None:
         return next((a.kind for a in self.arguments if a.name == argument), None)
 

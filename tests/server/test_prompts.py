@@ -195,3 +195,28 @@ async def test_completions_stay_empty_when_qomon_fails(sandbox: Sandbox) -> None
     async with Client(server) as mcp:
         completion = await mcp.complete(PromptReference(name="onboard_volunteers"), {"name": "team", "value": ""})
     assert completion.completion.values == []
+
+
+# Prompts follow the caller's access
+
+
+async def test_read_only_callers_are_offered_only_workflows_they_can_run(sandbox: Sandbox) -> None:
+    server = create_server(Settings(api_key=DEMO_KEYS["eu"], read_only=True), transport=sandbox.transport())
+    writes = {s.name for s in all_tool_specs() if not s.read_only}
+    async with Client(server) as client:
+        offered = {p.name for p in (await client.list_prompts()).prompts}
+        with pytest.raises(MCPError, match="needs tools this connection does not allow"):
+            await client.get_prompt("record_payment", {"contact": "Jane Doe"})
+    assert "build_segment" in offered
+    assert "record_payment" not in offered
+    for name in offered:
+        assert not PROMPTS[name].tools(writes), name
+
+
+async def test_a_narrowed_toolset_hides_the_workflows_it_cannot_serve(sandbox: Sandbox) -> None:
+    settings = Settings(api_key=DEMO_KEYS["eu"], toolsets="contacts,search,forms")
+    server = create_server(settings, transport=sandbox.transport())
+    async with Client(server) as client:
+        offered = {p.name for p in (await client.list_prompts()).prompts}
+    assert "build_segment" in offered
+    assert not {"record_payment", "refund_payment", "onboard_volunteers"} & offered
