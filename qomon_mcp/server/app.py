@@ -11,6 +11,8 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
 from mcp_types import Prompt as MCPPrompt
+from mcp_types import Resource as MCPResource
+from mcp_types import ResourceTemplate as MCPResourceTemplate
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
@@ -123,6 +125,18 @@ class QomonServer(MCPServer):
         if not self._prompt_allowed(name):
             raise _invalid_params(f"The {name} prompt needs tools this connection does not allow (writes or toolsets).")
         return await super().get_prompt(name, arguments, context)
+
+    async def list_resources(self) -> list[MCPResource]:
+        return [r for r in await super().list_resources() if self._resource_allowed(str(r.uri))]
+
+    async def list_resource_templates(self) -> list[MCPResourceTemplate]:
+        return [t for t in await super().list_resource_templates() if self._resource_allowed(t.uri_template)]
+
+    def _resource_allowed(self, uri: str) -> bool:
+        from qomon_mcp.server.resources import RESOURCE_TOOLSETS
+
+        toolset = RESOURCE_TOOLSETS.get(uri)
+        return toolset is None or toolset in self.access().toolsets
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context | None = None

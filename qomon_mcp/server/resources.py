@@ -24,7 +24,16 @@ from qomon_mcp.server.shaping import compact, dumps
 if TYPE_CHECKING:
     from qomon_mcp.server.app import QomonServer
 
-__all__ = ["register_resources", "search_reference"]
+__all__ = ["RESOURCE_TOOLSETS", "register_resources", "search_reference"]
+
+# The toolset each resource belongs to: a connection sees and reads only those it enables.
+RESOURCE_TOOLSETS = {
+    "qomon://forms/{type}": "forms",
+    "qomon://search/attributes": "search",
+    "qomon://fundraising/reference": "fundraising",
+    "qomon://contacts/{id}": "contacts",
+    "qomon://actions/{id}": "actions",
+}
 
 _JSON = "application/json"
 

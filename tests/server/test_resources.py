@@ -141,9 +141,13 @@ async def test_a_refused_key_is_explained_without_the_key(sandbox: Sandbox) -> N
 async def test_a_resource_of_a_disabled_toolset_is_refused(sandbox: Sandbox) -> None:
     server = create_server(Settings(api_key=DEMO_KEYS["eu"], toolsets="contacts"), transport=sandbox.transport())
     async with Client(server) as mcp:
+        listed = {str(r.uri) for r in (await mcp.list_resources()).resources}
+        templates = {t.uri_template for t in (await mcp.list_resource_templates()).resource_templates}
         with pytest.raises(MCPError, match="does not enable the fundraising toolset"):
             await mcp.read_resource("qomon://fundraising/reference")
     assert sandbox.request_log == []
+    assert listed == set()
+    assert templates == {"qomon://contacts/{id}"}
 
 
 async def test_form_types_complete_in_the_template(mcp: Client) -> None:
