@@ -1,7 +1,8 @@
 """The official TypeScript SDK client (`@modelcontextprotocol/sdk` from npm) through the whole flow.
 
 A client we did not write: discovery, dynamic registration, PKCE, the connect
-page, the token exchange, tools/list and a tool call, in Node against uvicorn.
+page, the token exchange, tools/list and a tool call, in Node against uvicorn;
+and the same client starting the server over stdio, as local editors do.
 The fixture installs the package from `package-lock.json` on a clean checkout.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import anyio
@@ -42,3 +44,15 @@ async def test_the_typescript_sdk_client_connects_and_calls_a_tool(node_client: 
     assert outcome["registered"] and outcome["refreshToken"] and outcome["stateRoundTripped"]
     assert outcome["currency"] == "usd" and not outcome["isError"]
     assert "get_teams" in outcome["tools"] and "create_team" not in outcome["tools"]
+
+
+async def test_the_typescript_sdk_client_runs_the_server_over_stdio(node_client: Path) -> None:
+    with anyio.fail_after(120):
+        run = await anyio.run_process(["node", str(HERE / "stdio.mjs"), sys.executable], check=False, cwd=HERE)
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    outcome = json.loads(run.stdout.decode().strip().splitlines()[-1])
+    assert outcome["server"] == "qomon-mcp"
+    assert "search_contacts" in outcome["tools"] and "delete_contact" not in outcome["tools"]
+    assert outcome["readOnlyHints"]
+    assert outcome["total"] > 1000
+    assert outcome["refused"] and "read-only" in outcome["refusal"]
