@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from qomon_mcp.qomon.vocabulary import FORM_TYPES as VOCABULARY_FORM_TYPES
+from qomon_mcp.qomon.vocabulary import FORM_TYPES
 
 __all__ = ["FORM_TYPES", "Space", "utc_now_iso"]
-
-FORM_TYPES = VOCABULARY_FORM_TYPES
 
 Record = dict[str, Any]
 

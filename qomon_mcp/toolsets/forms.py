@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.models import Form
+from qomon_mcp.qomon.vocabulary import FORM_TYPES, FormType
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
-from qomon_mcp.toolsets.forms_directory import FORM_TYPES, FormsDirectory, forms_directory
+from qomon_mcp.toolsets.forms_directory import FormsDirectory, forms_directory
 from qomon_mcp.toolsets.upsert_check import FORM_FAMILIES
 
 __all__ = ["toolset"]
 
 toolset = Toolset("forms")
 
-FormType = Literal["consent", "survey", "level_of_support", "custom_fields", "presence_status", "tasks"]
 _UPSERT_ARRAY = {form_type: array for array, form_type in FORM_FAMILIES.items()}
 # A form with hundreds of choices would crowd out the others; the rest is one get_forms(form_id) away.
 _MAX_VALUES = 60

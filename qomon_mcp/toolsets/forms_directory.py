@@ -20,10 +20,10 @@ import anyio
 
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.models import Form, FormData
+from qomon_mcp.qomon.vocabulary import FORM_TYPES
 
 __all__ = ["FORM_TYPES", "FormsDirectory", "forms_directory", "shown_time"]
 
-FORM_TYPES = ("consent", "survey", "level_of_support", "custom_fields", "presence_status", "tasks")
 
 # Forms change rarely; a few minutes of staleness saves six calls per tool call.
 _TTL_SECONDS = 300.0
