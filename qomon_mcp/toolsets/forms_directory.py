@@ -13,14 +13,13 @@ import time
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
-
-import anyio
 
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.models import Form, FormData
 from qomon_mcp.qomon.vocabulary import FORM_TYPES
+from qomon_mcp.toolsets.concurrently import load_all
 
 __all__ = ["FORM_TYPES", "FormsDirectory", "forms_directory", "shown_time"]
 
@@ -99,12 +98,6 @@ def _shown(value: Any, *, date: bool = False) -> str:
     return (shown_time(text) or "") if date else text
 
 
-def _first_leaf(error: BaseException) -> BaseException:
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error
-
-
 _cache: weakref.WeakKeyDictionary[QomonClient, tuple[float, FormsDirectory]] = weakref.WeakKeyDictionary()
 
 
@@ -113,18 +106,7 @@ async def forms_directory(client: QomonClient) -> FormsDirectory:
     cached = _cache.get(client)
     if cached and cached[0] > time.monotonic():
         return cached[1]
-    by_type: dict[str, list[Form]] = {}
-
-    async def load(form_type: str) -> None:
-        by_type[form_type] = await client.list_forms(form_type)
-
-    try:
-        async with anyio.create_task_group() as group:
-            for form_type in FORM_TYPES:
-                group.start_soon(load, form_type)
-    except BaseExceptionGroup as failures:
-        # The task group wraps the client's error; callers (and the tool wrapper) expect it bare.
-        raise _first_leaf(failures) from None
+    by_type = await load_all({form_type: partial(client.list_forms, form_type) for form_type in FORM_TYPES})
     directory = FormsDirectory.from_forms(by_type)
     _cache[client] = (time.monotonic() + _TTL_SECONDS, directory)
     return directory

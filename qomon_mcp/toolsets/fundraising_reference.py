@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
 from qomon_mcp.qomon.client import QomonClient
@@ -26,6 +25,7 @@ from qomon_mcp.qomon.models import (
     TransactionSettings,
     TransactionStatus,
 )
+from qomon_mcp.toolsets.concurrently import load_all
 from qomon_mcp.toolsets.fundraising_views import money
 
 __all__ = ["FundraisingReference", "fundraising_reference"]
@@ -132,7 +132,6 @@ async def fundraising_reference(client: QomonClient, *, refresh: bool = False) -
     cached = _cache.get(client)
     if cached and cached[0] > time.monotonic() and not refresh:
         return replace(cached[1], fresh=False)
-    loaded: dict[str, Any] = {}
     calls: dict[str, Callable[[], Awaitable[Any]]] = {
         "settings": client.get_transaction_settings,
         "statuses": partial(client.list_transaction_statuses, limit=_PAGE),
@@ -141,24 +140,7 @@ async def fundraising_reference(client: QomonClient, *, refresh: bool = False) -
         "membership_price_groups": partial(client.list_membership_price_groups, limit=_PAGE),
         "donation_prices": partial(client.list_donation_prices, limit=_PAGE),
     }
-
-    async def load(name: str) -> None:
-        loaded[name] = await calls[name]()
-
-    try:
-        async with anyio.create_task_group() as group:
-            for name in calls:
-                group.start_soon(load, name)
-    except BaseExceptionGroup as failed:
-        # The six calls fail together (no add-on, bad key): the first error says it for all.
-        raise _first(failed) from None
-    reference = FundraisingReference(**loaded)
+    reference = FundraisingReference(**await load_all(calls))
     _cache[client] = (time.monotonic() + _TTL_SECONDS, reference)
     return reference
 
-
-def _first(group: BaseExceptionGroup) -> BaseException:
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error
