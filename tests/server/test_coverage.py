@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from mcp import Client
 
@@ -12,14 +10,9 @@ from qomon_mcp.sandbox.app import create_demo_sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
+from tests.calls import call
 
 pytestmark = pytest.mark.anyio
-
-
-async def call(client: Client, tool: str, arguments: dict) -> dict:
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, (tool, result.content[0].text)
-    return json.loads(result.content[0].text)
 
 
 async def test_every_documented_endpoint_is_reachable_through_the_tools() -> None:
@@ -70,8 +63,12 @@ async def test_every_documented_endpoint_is_reachable_through_the_tools() -> Non
             "record_bundle",
             {
                 "transactions": [
-                    {"contact_id": contact_id, "amount_cents": 5000, "payment_method_kind": "CB",
-                     "date": "2026-03-29T12:00:00Z"}
+                    {
+                        "contact_id": contact_id,
+                        "amount_cents": 5000,
+                        "payment_method_kind": "CB",
+                        "date": "2026-03-29T12:00:00Z",
+                    }
                 ],
                 "donations": [{"contact_id": contact_id, "donation_price_id": 20, "amount_cents": 5000}],
             },

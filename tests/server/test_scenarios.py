@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from mcp import Client
 
@@ -11,6 +9,7 @@ from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
+from tests.calls import call
 
 pytestmark = pytest.mark.anyio
 
@@ -18,12 +17,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def sandbox() -> Sandbox:
     return create_demo_sandbox(contacts=800, burst=1000, rate=1000.0, upsert_delay=0.01)
-
-
-async def call(client: Client, tool: str, arguments: dict) -> dict:
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, (tool, result.content[0].text)
-    return json.loads(result.content[0].text)
 
 
 async def test_how_many_volunteers_in_lyon_have_a_mobile_number(sandbox: Sandbox) -> None:

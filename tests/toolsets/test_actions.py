@@ -6,13 +6,9 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
+from tests.calls import payload
 
 pytestmark = pytest.mark.anyio
-
-
-def _payload(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content[0].text
-    return json.loads(result.content[0].text)
 
 
 async def test_get_actions_is_a_read_only_tool_of_the_space(mcp: Client) -> None:
@@ -28,7 +24,7 @@ async def test_get_actions_is_a_read_only_tool_of_the_space(mcp: Client) -> None
 
 
 async def test_get_actions_caps_the_list_and_says_how_many_more(mcp: Client, space: Space, sandbox: Sandbox) -> None:
-    result = _payload(await mcp.call_tool("get_actions", {"limit": 5}))
+    result = payload(await mcp.call_tool("get_actions", {"limit": 5}))
     assert len(result["actions"]) == 5
     assert result["total"] == len(space.actions)
     assert result["note"].startswith(f"{len(space.actions) - 5} more actions")
@@ -40,7 +36,7 @@ async def test_get_actions_caps_the_list_and_says_how_many_more(mcp: Client, spa
 async def test_get_actions_compact_view_carries_participation_and_teams(mcp: Client, space: Space) -> None:
     action = next(a for a in space.actions.values() if a["Teams"])
     stats = space.action_stats.get(action["id"], {})
-    result = _payload(await mcp.call_tool("get_actions", {"action_id": action["id"]}))
+    result = payload(await mcp.call_tool("get_actions", {"action_id": action["id"]}))
     (view,) = result["actions"]
     assert view["id"] == action["id"]
     assert (view["name"], view["type"], view["status"]) == (action["name"], action["type_data"], action["status"])
@@ -59,7 +55,7 @@ async def test_get_actions_compact_view_carries_participation_and_teams(mcp: Cli
     ids=["type", "status", "type-and-status"],
 )
 async def test_get_actions_filters_by_type_and_status(mcp: Client, space: Space, filters: dict[str, str]) -> None:
-    result = _payload(await mcp.call_tool("get_actions", {**filters, "limit": 100}))
+    result = payload(await mcp.call_tool("get_actions", {**filters, "limit": 100}))
     expected = {
         a["id"]
         for a in space.actions.values()
@@ -72,7 +68,7 @@ async def test_get_actions_filters_by_type_and_status(mcp: Client, space: Space,
 async def test_get_actions_name_contains_ignores_case(mcp: Client, space: Space) -> None:
     name = next(iter(space.actions.values()))["name"]
     word = name.split()[0]
-    result = _payload(await mcp.call_tool("get_actions", {"name_contains": word.upper(), "limit": 100}))
+    result = payload(await mcp.call_tool("get_actions", {"name_contains": word.upper(), "limit": 100}))
     assert result["actions"]
     assert all(word.casefold() in a["name"].casefold() for a in result["actions"])
 

@@ -8,6 +8,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
+from tests.calls import payload
 
 pytestmark = pytest.mark.anyio
 
@@ -58,11 +59,6 @@ def _routes(sandbox: Sandbox, method: str | None = None) -> list[str]:
     return [f"{r.method} {r.route}" for r in sandbox.request_log if method is None or r.method == method]
 
 
-def _payload(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content[0].text
-    return json.loads(result.content[0].text)
-
-
 def _form(space: Space, label: str) -> dict[str, Any]:
     return next(f for f in space.forms.values() if f["label"] == label)
 
@@ -107,7 +103,7 @@ async def test_write_tools_state_their_annotations(
 
 
 async def test_create_contact_writes_fields_tags_address_and_answers(mcp: Client, space: Space) -> None:
-    result = _payload(
+    result = payload(
         await mcp.call_tool(
             "create_contact",
             {
@@ -198,7 +194,7 @@ async def test_update_contact_changes_one_field_and_keeps_everything_else(
     mcp: Client, space: Space, sandbox: Sandbox
 ) -> None:
     before = copy.deepcopy(_rich_contact(space))
-    result = _payload(
+    result = payload(
         await mcp.call_tool("update_contact", {"contact_id": before["id"], "mobile": "+33 7 00 00 00 01"})
     )
     assert result == {"id": before["id"], "changed": ["mobile"]}
@@ -221,7 +217,7 @@ async def test_update_contact_answer_rules_radio_replaces_checkbox_adds(mcp: Cli
     contact = _rich_contact(space)
     consent = _form(space, "General communication")
     support = _form(space, "Level of support")
-    result = _payload(
+    result = payload(
         await mcp.call_tool(
             "update_contact",
             {
@@ -240,7 +236,7 @@ async def test_update_contact_answer_rules_radio_replaces_checkbox_adds(mcp: Cli
     assert sorted(a["data"] for a in after if a["form_id"] == consent["id"]) == ["consent_phone", "consent_sms"]
     assert [a["data"] for a in after if a["form_id"] == support["id"]] == ["opposed"]
 
-    result = _payload(
+    result = payload(
         await mcp.call_tool(
             "update_contact",
             {
@@ -257,7 +253,7 @@ async def test_update_contact_tags_address_and_clearing(mcp: Client, space: Spac
     contact = _rich_contact(space)
     first_tag = contact["tags"][0]["name"]
     street = contact["address"]["street"]
-    result = _payload(
+    result = payload(
         await mcp.call_tool(
             "update_contact",
             {
@@ -280,7 +276,7 @@ async def test_update_contact_tags_address_and_clearing(mcp: Client, space: Spac
 async def test_update_contact_sends_nothing_when_nothing_differs(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     contact = _rich_contact(space)
     tag = contact["tags"][0]["name"]
-    result = _payload(
+    result = payload(
         await mcp.call_tool(
             "update_contact", {"contact_id": contact["id"], "mobile": contact["mobile"], "add_tags": [tag]}
         )
@@ -320,7 +316,7 @@ async def test_upsert_contacts_checks_then_queues_and_qomon_applies_later(
     mcp: Client, space: Space, sandbox: Sandbox
 ) -> None:
     existing = _rich_contact(space)
-    result = _payload(
+    result = payload(
         await mcp.call_tool(
             "upsert_contacts",
             {
@@ -384,7 +380,7 @@ async def test_upsert_contacts_refuses_the_whole_call_before_sending(
 
 
 async def test_upsert_contacts_warns_about_records_that_always_create(mcp: Client) -> None:
-    result = _payload(await mcp.call_tool("upsert_contacts", {"records": [{"firstname": "Nobody"}]}))
+    result = payload(await mcp.call_tool("upsert_contacts", {"records": [{"firstname": "Nobody"}]}))
     assert result["warnings"] == [
         "Record 0 has no id, mail or surname, so it creates a new contact every time it is sent."
     ]
@@ -393,7 +389,7 @@ async def test_upsert_contacts_warns_about_records_that_always_create(mcp: Clien
 async def test_delete_contact_deletes_and_a_second_delete_says_so(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     contact_id = next(iter(space.contacts))
     arguments = {"contact_id": contact_id, "confirm": True}
-    assert _payload(await mcp.call_tool("delete_contact", arguments))["id"] == contact_id
+    assert payload(await mcp.call_tool("delete_contact", arguments))["id"] == contact_id
     assert contact_id not in space.contacts
     again = await mcp.call_tool("delete_contact", arguments)
     assert again.is_error

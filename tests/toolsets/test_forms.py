@@ -6,13 +6,9 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import FORM_TYPES, Space
+from tests.calls import payload
 
 pytestmark = pytest.mark.anyio
-
-
-def _payload(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content[0].text
-    return json.loads(result.content[0].text)
 
 
 async def test_get_forms_is_a_read_only_tool_of_the_space(mcp: Client) -> None:
@@ -42,7 +38,7 @@ async def test_get_forms_is_a_read_only_tool_of_the_space(mcp: Client) -> None:
 async def test_get_forms_by_type_lists_ids_values_and_the_upsert_array(
     mcp: Client, space: Space, sandbox: Sandbox, form_type: str, array: str
 ) -> None:
-    result = _payload(await mcp.call_tool("get_forms", {"form_type": form_type}))
+    result = payload(await mcp.call_tool("get_forms", {"form_type": form_type}))
     expected = {f["id"] for f in space.forms_of_type(form_type)}
     assert {f["id"] for f in result["forms"]} == expected
     assert {f["upsert_array"] for f in result["forms"]} == {array}
@@ -57,7 +53,7 @@ async def test_get_forms_by_type_lists_ids_values_and_the_upsert_array(
 
 async def test_get_forms_by_id_reads_one_form_with_its_type(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     form = next(f for f in space.forms.values() if f["label"] == "Level of support")
-    result = _payload(await mcp.call_tool("get_forms", {"form_id": form["id"]}))
+    result = payload(await mcp.call_tool("get_forms", {"form_id": form["id"]}))
     (view,) = result["forms"]
     assert (view["id"], view["label"], view["form_type"], view["upsert_array"]) == (
         form["id"],
@@ -71,7 +67,7 @@ async def test_get_forms_by_id_reads_one_form_with_its_type(mcp: Client, space: 
 
 
 async def test_get_forms_shows_free_text_forms_without_values(mcp: Client) -> None:
-    result = _payload(await mcp.call_tool("get_forms", {"form_type": "survey"}))
+    result = payload(await mcp.call_tool("get_forms", {"form_type": "survey"}))
     by_label = {f["label"]: f for f in result["forms"]}
     assert by_label["Likelihood to vote"]["answer"] == "a number from 0 to 10"
     assert by_label["Preferred callback date"]["answer"] == "a date (YYYY-MM-DD)"
@@ -79,7 +75,7 @@ async def test_get_forms_shows_free_text_forms_without_values(mcp: Client) -> No
 
 
 async def test_get_forms_without_arguments_lists_every_form(mcp: Client, space: Space) -> None:
-    result = _payload(await mcp.call_tool("get_forms", {}))
+    result = payload(await mcp.call_tool("get_forms", {}))
     assert {f["id"] for f in result["forms"]} == set(space.forms)
     assert "null" not in json.dumps(result)
 

@@ -1,5 +1,4 @@
 import copy
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +10,7 @@ from qomon_mcp.sandbox.seed import NO_FUNDRAISING_KEY
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
+from tests.calls import call
 
 pytestmark = pytest.mark.anyio
 
@@ -23,13 +23,6 @@ async def mcp_no_addon(sandbox: Sandbox) -> AsyncIterator[Client]:
     server = create_server(Settings(api_key=NO_FUNDRAISING_KEY), transport=sandbox.transport())
     async with Client(server) as client:
         yield client
-
-
-async def call(mcp: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    result = await mcp.call_tool(tool, arguments)
-    assert not result.is_error, result.content[0].text
-    assert "null" not in result.content[0].text
-    return json.loads(result.content[0].text)
 
 
 async def refused(mcp: Client, tool: str, arguments: dict[str, Any]) -> str:

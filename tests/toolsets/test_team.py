@@ -1,5 +1,4 @@
 import copy
-import json
 from typing import Any
 
 import pytest
@@ -7,6 +6,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
+from tests.calls import call
 
 pytestmark = pytest.mark.anyio
 
@@ -23,14 +23,6 @@ TEAM_TOOLS = {
     "delete_team": (False, True, True, False),
     "send_global_message": (False, True, False, True),
 }
-
-
-async def call(mcp: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    result = await mcp.call_tool(tool, arguments)
-    assert not result.is_error, result.content[0].text
-    text = result.content[0].text
-    assert "null" not in text
-    return json.loads(text)
 
 
 async def error(mcp: Client, tool: str, arguments: dict[str, Any]) -> str:
