@@ -10,9 +10,12 @@ structuredContent holds the same JSON and is printed alongside). The goal is
 shaped / raw <= 0.25 with no non-empty field dropped unless the caller asked for
 fewer (`fields`).
 
-It also lists every non-empty raw field the default view does not carry, in how
-many contacts of the pages it was set, and the ratio the default view would have
-if it carried them too: what the figure costs a caller who needs them.
+The result is a table (`columns`, then one row of values per contact). To show
+that the table drops nothing, each row is read back into an object and compared
+with `get_contact` for the same contact, and every non-empty raw field is looked
+for in that object: the script lists the raw fields the view does not carry and
+the raw values a carried field does not show, and the ratio the default result
+would have if it carried the missing fields too.
 """
 
 from __future__ import annotations
@@ -48,6 +51,21 @@ CARRIED = {
     "formdatas.donedate", "customfields.form_id", "customfields.form_ref_id", "customfields.data",
     "customfields.label", "customfields.date", "customfields.donedate",
 }  # fmt: skip
+# Raw paths the object shows unchanged, under its own key.
+SHOWN_AS = {
+    **{key: key for key in (
+        "id", "firstname", "surname", "married_name", "mail", "phone", "mobile", "gender", "age_category",
+        "birthdept", "birthcity", "birthcountry", "nationality", "user_id", "user_contact_id", "black_list",
+    )},
+    "actions_ids": "action_ids", "tags.name": "tags", "address.pollingstation": "polling_station",
+    "address.invalid": "address_invalid",
+}  # fmt: skip
+ADDRESS_LINE = {f"address.{part}" for part in (
+    "housenumber", "street", "postalcode", "city", "state", "country", "addition", "infos", "building", "floor", "door",
+)}  # fmt: skip
+DATES = {"CreatedAt", "UpdatedAt", "lastchange", "birthdate", "notes.created_at"}
+# Answers are decoded (form label -> value label, with their dates): counted per contact instead.
+ANSWERS = {"formdatas": "answers", "customfields": "custom_fields"}
 # Raw paths that repeat what the caller already has: the space id, the parent contact's id, an
 # answer's or a note's own bookkeeping, the address's id, INSEE code, geocoding score and
 # `location` (the coordinates again), and tag colours and counts.
@@ -84,16 +102,29 @@ async def shaped(client: Client, page: int, per_page: int, fields: list[str] | N
     return {"text": size(text), "structured": size(result.structured_content), "json": json.loads(text)}
 
 
+def as_objects(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The result's table read back as one object per contact, null cells left out."""
+    columns = result.get("columns", [])
+    return [{k: v for k, v in zip(columns, row, strict=True) if v is not None} for row in result.get("rows", [])]
+
+
 async def shaped_100(client: Client, page: int, fields: list[str] | None) -> dict[str, Any]:
-    """The same 100 contacts as raw page `page` of 100, in two calls of 50: one call of 100 with
-    every field is cut by the 48 KB result cap, and the cut result would flatter the ratio."""
+    """The same 100 contacts as raw page `page` of 100, in two calls of 50: a call of 100 with
+    every field may be cut by the 48 KB result cap, and a cut result would flatter the ratio."""
     halves = [await shaped(client, 2 * page + half, 50, fields) for half in (0, 1)]
-    contacts = [c for h in halves for c in h["json"]["contacts"]]
+    contacts = [c for h in halves for c in as_objects(h["json"])]
     return {
         "text": sum(h["text"] for h in halves),
         "structured": sum(h["structured"] for h in halves),
         "contacts": contacts,
+        "tables": [h["json"] for h in halves],
     }
+
+
+def table_of(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Objects as a table like the tool's, columns in first-seen order: to price extra fields."""
+    columns = list(dict.fromkeys(key for obj in objects for key in obj))
+    return {"columns": columns, "rows": [[obj.get(key) for key in columns] for obj in objects]}
 
 
 def leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
@@ -114,12 +145,44 @@ def dropped(contact: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def unseen(contact: dict[str, Any], shown: dict[str, Any]) -> list[str]:
+    """The carried raw paths whose value the contact's object (read back from the table) does not show."""
+    text = dumps(shown)
+    missing = []
+    for path, value in leaves(contact):
+        if value is False or path in REDUNDANT:
+            continue  # false flags and bookkeeping are left out on purpose
+        if path in SHOWN_AS:
+            got = shown.get(SHOWN_AS[path])
+            seen = value == got or (isinstance(got, list) and value in got)
+        elif path in ADDRESS_LINE:
+            seen = str(value) in shown.get("address", "")
+        elif path in ("address.latitude", "address.longitude"):
+            seen = str(value) in shown.get("coordinates", "").split(",")
+        elif path in DATES:
+            seen = (value[:10] if value.endswith("T00:00:00Z") else value[:19]) in text
+        elif path.startswith("notes."):
+            seen = any(value in note.values() for note in shown.get("notes", []))
+        else:
+            continue  # answers are counted below; the other paths are redundant or reported by `dropped`
+        if not seen:
+            missing.append(path)
+    for family, key in ANSWERS.items():
+        given = [a for a in contact.get(family) or [] if not a.get("deleted_at")]
+        values = shown.get(key, {}).values()
+        if len(given) != sum(len(v) if isinstance(v, list) else 1 for v in values):
+            missing.append(family)
+    return missing
+
+
 async def main(pages: int) -> None:
     sandbox = create_demo_sandbox(burst=100_000, rate=100_000.0)
     server = create_server(Settings(api_key=KEY), transport=sandbox.transport())  # type: ignore[arg-type]
     totals: Counter[str] = Counter()
-    by_key: Counter[str] = Counter()
+    by_column: Counter[str] = Counter()
     missing: Counter[str] = Counter()
+    not_shown: Counter[str] = Counter()
+    differ_from_get_contact = 0
     async with Client(server) as client:
         print(f"{'page':>4} {'raw':>9} {'default':>9} {'ratio':>6} {'narrow':>8} {'ratio':>6}  one call of 100")
         for page in range(pages):
@@ -129,19 +192,25 @@ async def main(pages: int) -> None:
             narrow = await shaped(client, page, 100, NARROW)
             one_call = await shaped(client, page, 100, None)
             assert [c["id"] for c in default["contacts"]] == [c["id"] for c in contacts]
-            assert [c["id"] for c in narrow["json"]["contacts"]] == [c["id"] for c in contacts]
-            for view in default["contacts"]:
-                for key, value in view.items():
-                    by_key[key] += size({key: value}) - 1  # '"key":value,' inside the list
+            assert [c["id"] for c in as_objects(narrow["json"])] == [c["id"] for c in contacts]
+            for table in default["tables"]:
+                for row in table["rows"]:
+                    for column, cell in zip(table["columns"], row, strict=True):
+                        by_column[column if cell is not None else "(null cells)"] += size(cell) + 1  # cell,
+            for raw_contact, shown in zip(contacts, default["contacts"], strict=True):
+                not_shown.update(set(unseen(raw_contact, shown)))
+                single = await client.call_tool("get_contact", {"contact_id": shown["id"]})
+                differ_from_get_contact += json.loads(single.content[0].text) != shown
             extras = [dropped(c) for c in contacts]
             for extra in extras:
                 missing.update(extra.keys())
             complete = [{**view, **extra} for view, extra in zip(default["contacts"], extras, strict=True)]
-            kept = len(one_call["json"]["contacts"])
+            kept = len(one_call["json"].get("rows", []))
             figures = {
                 "raw": len(raw), "default": default["text"], "structured": default["structured"],
                 "narrow": narrow["text"], "narrow_structured": narrow["structured"],
-                "complete": default["text"] + size(complete) - size(default["contacts"]),
+                "complete": default["text"] + size(table_of(complete)) - size(table_of(default["contacts"])),
+                "one_call": one_call["text"], "one_call_kept": kept,
             }  # fmt: skip
             totals.update(figures)
             print(
@@ -160,14 +229,21 @@ async def main(pages: int) -> None:
     line(f"search_contacts text, fields={NARROW}", totals["narrow"])
     line("  its structuredContent", totals["narrow_structured"])
     line("default + the raw fields the view drops", totals["complete"])
-    print("\nWhere the default result's bytes go (share of the contacts' bytes, by key):")
-    contacts_bytes = sum(by_key.values())
-    for key, count in by_key.most_common():
-        print(f"  {key:<16} {count:>9,}  {count / contacts_bytes:6.1%}")
+    print(f"  one call of 100, every field: {totals['one_call_kept']} of {pages * 100} contacts kept under the cap")
+    print("\nWhere the default result's bytes go (share of the rows' bytes, by column):")
+    rows_bytes = sum(by_column.values())
+    for key, count in by_column.most_common():
+        print(f"  {key:<16} {count:>9,}  {count / rows_bytes:6.1%}")
+    print(f"\nRows read back as objects that differ from get_contact: {differ_from_get_contact} of {pages * 100}")
     print(f"\nNon-empty raw fields the default view drops (how many of the {pages * 100} contacts have one):")
     for path, count in missing.most_common():
         print(f"  {path:<24} {count:>5}")
     if not missing:
+        print("  none")
+    print("\nCarried raw values a row does not show (how many contacts):")
+    for path, count in not_shown.most_common():
+        print(f"  {path:<24} {count:>5}")
+    if not not_shown:
         print("  none")
 
 

@@ -1,4 +1,7 @@
-"""Reading tool results in tests: a successful call's compact JSON, checked to carry no nulls."""
+"""Reading tool results in tests: a successful call's compact JSON, checked to carry no nulls.
+
+The one null a result may hold is an empty cell of a table (`columns`, then `rows`).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,21 @@ from typing import Any
 
 from mcp import Client
 
-__all__ = ["call", "payload"]
+__all__ = ["call", "contacts_in", "payload"]
 
 
 def payload(result: Any) -> dict[str, Any]:
     assert not result.is_error, result.content[0].text
-    text = result.content[0].text
-    assert "null" not in text
-    return json.loads(text)
+    data = json.loads(result.content[0].text)
+    filled_cells = [cell for row in data.get("rows", []) for cell in row if cell is not None]
+    assert "null" not in json.dumps([{k: v for k, v in data.items() if k != "rows"}, filled_cells])
+    return data
+
+
+def contacts_in(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A search result's table as one object per contact, the way get_contact shows one."""
+    columns = data.get("columns", [])
+    return [{k: v for k, v in zip(columns, row, strict=True) if v is not None} for row in data.get("rows", [])]
 
 
 async def call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

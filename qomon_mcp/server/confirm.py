@@ -49,7 +49,7 @@ Approved = ElicitationResult[Approval]
 Confirm = Annotated[
     bool,
     Field(
-        description="When the client cannot ask the user: show them the question returned; true once they agree."
+        description="true only once the user agreed to the question this tool returned.",
     ),
 ]
 

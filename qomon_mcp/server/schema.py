@@ -2,9 +2,17 @@
 
 pydantic adds a `title` to every property, and renders each optional argument as
 `anyOf: [T, {"type": "null"}]` with `default: null`. Neither tells the model anything
-(an argument left out is the same as null here, and results never carry nulls), so
+(an argument left out is the same as null here, and results carry no null outside the
+cells of a search table, whose rows are untyped arrays), so
 they are dropped from both input and output schemas, as are the defaults an omitted
 argument has anyway (`false`, `[]`) and JSON Schema's own `additionalProperties: true`.
+
+Input schemas also leave out the guards the server enforces anyway and the model never
+needs to plan a call: string lengths (`maxLength`, `minLength`: no one writes a 200-letter
+first name) and `additionalProperties: false` (an unknown key is refused with its name).
+pydantic still validates every argument against the full model, so a long string or an
+unknown key is a tool error and nothing is sent. Bounds a call is planned around (page
+sizes, batch sizes, amounts) stay.
 
 Output schemas also fold `anyOf` of bare types into one `type` list (`["integer",
 "string"]`), an equivalent spelling; input schemas keep `anyOf`, which more clients
@@ -31,7 +39,7 @@ def slim_schema(schema: Any, *, output: bool = False) -> Any:
     for key, value in schema.items():
         if key in _MAPS and isinstance(value, dict):
             slim[key] = {name: slim_schema(sub, output=output) for name, sub in value.items()}
-        elif _says_nothing(key, value):
+        elif _says_nothing(key, value) or (not output and _guard_only(key, value)):
             continue
         else:
             slim[key] = slim_schema(value, output=output)
@@ -54,6 +62,10 @@ def _says_nothing(key: str, value: Any) -> bool:
     if key == "default":
         return value is None or any(value == d and type(value) is type(d) for d in _IMPLIED_DEFAULTS)
     return key == "additionalProperties" and value is True
+
+
+def _guard_only(key: str, value: Any) -> bool:
+    return key in ("maxLength", "minLength") or (key == "additionalProperties" and value is False)
 
 
 def _fold_types(schema: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Results shaped for a model: no nulls or empty values, compact JSON, a hard size cap."""
+"""Results shaped for a model: no nulls or empty values (but a table's empty cells), compact JSON, a size cap."""
 
 from __future__ import annotations
 
@@ -17,15 +17,24 @@ _EMPTY = (None, "", [], {})
 
 
 def compact(value: Any) -> Any:
-    """Drop nulls, empty strings, empty lists and empty objects, recursively (0 and false stay)."""
+    """Drop nulls, empty strings, empty lists and empty objects, recursively (0 and false stay).
+
+    A list directly inside a list is a table row: there a cell's position names its column,
+    so an empty cell becomes null and keeps its place instead of shifting the cells after it.
+    The cells themselves are compacted as usual."""
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
     if isinstance(value, dict):
         items = ((k, compact(v)) for k, v in value.items())
         return {k: v for k, v in items if not _is_empty(v)}
     if isinstance(value, list | tuple):
-        return [c for c in (compact(v) for v in value) if not _is_empty(c)]
+        shaped = (_row(v) if isinstance(v, list | tuple) else compact(v) for v in value)
+        return [v for v in shaped if not _is_empty(v)]
     return value
+
+
+def _row(cells: list[Any] | tuple[Any, ...]) -> list[Any]:
+    return [None if _is_empty(c) else c for c in (compact(v) for v in cells)]
 
 
 def _is_empty(value: Any) -> bool:
@@ -46,8 +55,11 @@ def tool_result(value: BaseModel | dict[str, Any], *, max_bytes: int = MAX_RESUL
 
 
 def _truncate(data: dict[str, Any], max_bytes: int) -> tuple[dict[str, Any], str]:
-    """Keep as many items of the longest list as fit, and say so in `notice`."""
-    key = max((k for k, v in data.items() if isinstance(v, list)), key=lambda k: len(data[k]), default=None)
+    """Keep as many items of the heaviest list as fit, and say so in `notice`.
+
+    The heaviest, not the longest: a table of a few wide rows has more `columns` than
+    rows, and cutting columns would misalign every row."""
+    key = max((k for k, v in data.items() if isinstance(v, list)), key=lambda k: len(dumps(data[k])), default=None)
     if key is None:
         raise ValueError("a result over the size cap has no list to shorten")
     items, total = data[key], len(data[key])

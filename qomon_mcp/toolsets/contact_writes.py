@@ -35,27 +35,12 @@ __all__ = [
     "choices",
     "contact_payload",
     "find_form",
-    "slim_schema",
     "written_answer",
 ]
 
 
-def slim_schema(schema: dict[str, Any]) -> None:
-    """Drop what the model does not need from an input model's JSON schema: titles, null defaults and
-    the `null` branch of optional fields (every byte of a schema is read on every conversation)."""
-    schema.pop("title", None)
-    for prop in schema.get("properties", {}).values():
-        prop.pop("title", None)
-        if "default" in prop and prop["default"] is None:
-            del prop["default"]
-        branches = [b for b in prop.get("anyOf", []) if b != {"type": "null"}]
-        if "anyOf" in prop and len(branches) == 1:
-            del prop["anyOf"]
-            prop.update(branches[0])
-
-
-# Input models refuse unknown keys (Qomon would refuse or drop them) and keep their schema small.
-INPUT_MODEL = ConfigDict(extra="forbid", json_schema_extra=slim_schema)
+# Input models refuse unknown keys: Qomon would refuse or drop them. (server/schema.py slims every schema.)
+INPUT_MODEL = ConfigDict(extra="forbid")
 
 
 def _as_text(value: Any) -> Any:

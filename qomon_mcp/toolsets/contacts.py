@@ -1,4 +1,4 @@
-"""Contacts: read one, create, update without losing data, upsert in bulk, delete."""
+"""Contacts: read one, create or update one without losing data, upsert in bulk, delete."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
+from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirm, require_approval
@@ -33,24 +34,15 @@ toolset = Toolset("contacts")
 ContactId = Annotated[int, Field(ge=1, description="From search_contacts.")]
 _NOT_FOUND = "Contact {contact_id} does not exist; find contact ids with search_contacts."
 
-# Basic fields, shared by create_contact and update_contact (where "" clears a field).
+# Basic fields of save_contact; on an update "" clears one.
 Text = Annotated[str | None, Field(max_length=200)]
 Gender = Annotated[Literal["M", "F", "O"] | None, Field(description="O: other.")]
 Birthdate = Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}-\d{2}")]
 Mail = Annotated[str | None, Field(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Tags = Annotated[list[str] | None, Field(max_length=50)]
-Answers = Annotated[
-    list[AnswerInput] | None,
-    Field(max_length=50, description="Advanced-field answers (get_forms)."),
-]
 
 
-class CreatedContact(BaseModel):
-    id: int | str | None = None
-    note: str | None = None
-
-
-class UpdatedContact(BaseModel):
+class SavedContact(BaseModel):
     id: int | str | None = None
     changed: list[str] = Field(default_factory=list)
     note: str | None = None
@@ -88,56 +80,18 @@ async def get_contact(
     return contact_view(contact, await forms_directory(client), frozenset(fields) if fields else None)
 
 
-@toolset.tool(title="Create a contact", read_only=False, destructive=False, idempotent=False, open_world=False)
-async def create_contact(
-    ctx: Context,
-    firstname: Text = None,
-    surname: Text = None,
-    married_name: Text = None,
-    gender: Gender = None,
-    birthdate: Birthdate = None,
-    mail: Mail = None,
-    phone: Text = None,
-    mobile: Text = None,
-    address: AddressInput | None = None,
-    tags: Tags = None,
-    answers: Answers = None,
-) -> CreatedContact:
-    basic = {
-        "firstname": firstname, "surname": surname, "married_name": married_name, "gender": gender,
-        "birthdate": birthdate, "mail": mail, "phone": phone, "mobile": mobile,
-    }  # fmt: skip
-    given = {name: value for name, value in basic.items() if value not in (None, "")}
-    if not given.keys() & {"firstname", "surname", "mail", "phone", "mobile"}:
-        raise ToolError("A contact needs at least a name, a mail or a phone number; give one of them.")
-    if "birthdate" in given:
-        given["birthdate"] = check_date(given["birthdate"], "The birthdate")
-    payload: dict[str, Any] = dict(given)
-    if address is not None and (parts := address.model_dump(exclude_none=True)):
-        payload["address"] = parts
-    if tags:
-        payload["tags"] = [{"name": name.strip()} for name in dict.fromkeys(tags) if name.strip()]
-    client = qomon_client(ctx)
-    if answers:
-        apply_answers(await forms_directory(client), payload, [], answers)
-    contact = await client.create_contact(payload)
-    return CreatedContact(
-        id=contact.id,
-        note=f"Created contact {contact.id}; read it with get_contact or change it with update_contact.",
-    )
-
-
 @toolset.tool(
-    title="Update a contact",
+    title="Create or update a contact",
     read_only=False,
     destructive=False,
-    idempotent=True,
+    # Without contact_id every call creates a new contact.
+    idempotent=False,
     open_world=False,
     not_found=_NOT_FOUND,
 )
-async def update_contact(
-    contact_id: ContactId,
+async def save_contact(
     ctx: Context,
+    contact_id: Annotated[int | None, Field(ge=1, description="The contact to change; omit to create one.")] = None,
     firstname: Text = None,
     surname: Text = None,
     married_name: Text = None,
@@ -146,33 +100,32 @@ async def update_contact(
     mail: Mail = None,
     phone: Text = None,
     mobile: Text = None,
-    address: Annotated[
-        AddressInput | None, Field(description="Only the parts given change; \"\" clears one.")
-    ] = None,
+    address: Annotated[AddressInput | None, Field(description="Only the parts given change.")] = None,
     add_tags: Tags = None,
     remove_tags: Tags = None,
     set_answers: Annotated[
         list[AnswerInput] | None,
-        Field(
-            max_length=50,
-            description="A radio form's answer is replaced; checkbox and free-text answers are added.",
-        ),
+        Field(max_length=50, description="Replaces a radio form's answer; adds to checkbox and text forms."),
     ] = None,
     remove_answers: Annotated[
         list[AnswerRemoval] | None,
-        Field(max_length=50, description="Applied before set_answers: a whole form, or one value."),
+        Field(max_length=50, description="Before set_answers: a whole form, or one value."),
     ] = None,
-) -> UpdatedContact:
+) -> SavedContact:
     fields = {
         "firstname": firstname, "surname": surname, "married_name": married_name, "gender": gender,
         "birthdate": birthdate, "mail": mail, "phone": phone, "mobile": mobile,
     }  # fmt: skip
     basic = {name: value for name, value in fields.items() if value is not None}
-    if not (basic or address or add_tags or remove_tags or set_answers or remove_answers):
-        raise ToolError("Nothing to change; give at least one field, tag or answer to update.")
     if basic.get("birthdate"):
         basic["birthdate"] = check_date(basic["birthdate"], "The birthdate")
     client = qomon_client(ctx)
+    if contact_id is None:
+        if remove_tags or remove_answers:
+            raise ToolError("remove_tags and remove_answers apply to an existing contact; give its contact_id.")
+        return await _create(client, basic, address, add_tags or [], set_answers or [])
+    if not (basic or address or add_tags or remove_tags or set_answers or remove_answers):
+        raise ToolError("Nothing to change; give at least one field, tag or answer to update.")
     directory = await forms_directory(client) if set_answers or remove_answers else None
     contact = await client.get_contact(contact_id)
     payload = contact_payload(contact)
@@ -184,9 +137,30 @@ async def update_contact(
         # Answers are checked before anything is written: an unknown form or value sends nothing.
         changed += apply_answers(directory, payload, remove_answers or [], set_answers or [])
     if not changed:
-        return UpdatedContact(id=contact_id, note="The contact already had those values; nothing was sent.")
+        return SavedContact(id=contact_id, note="The contact already had those values; nothing was sent.")
     await client.replace_contact(contact_id, payload)
-    return UpdatedContact(id=contact_id, changed=changed)
+    return SavedContact(id=contact_id, changed=changed)
+
+
+async def _create(
+    client: QomonClient,
+    basic: dict[str, str],
+    address: AddressInput | None,
+    tags: list[str],
+    answers: list[AnswerInput],
+) -> SavedContact:
+    given = {name: value for name, value in basic.items() if value != ""}
+    if not given.keys() & {"firstname", "surname", "mail", "phone", "mobile"}:
+        raise ToolError("A contact needs at least a name, a mail or a phone number; give one of them.")
+    payload: dict[str, Any] = dict(given)
+    if address is not None and (parts := address.model_dump(exclude_none=True)):
+        payload["address"] = {name: value for name, value in parts.items() if value != ""}
+    if tags:
+        payload["tags"] = [{"name": name.strip()} for name in dict.fromkeys(tags) if name.strip()]
+    if answers:
+        apply_answers(await forms_directory(client), payload, [], answers)
+    contact = await client.create_contact(payload)
+    return SavedContact(id=contact.id, note=f"Created contact {contact.id}.")
 
 
 def _apply_basic(payload: dict[str, Any], basic: dict[str, str]) -> list[str]:

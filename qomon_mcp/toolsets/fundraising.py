@@ -24,9 +24,6 @@ from qomon_mcp.toolsets.fundraising_items import (
     ARRAYS,
     DonationChange,
     MembershipChange,
-    NewDonation,
-    NewMembership,
-    NewTransaction,
     TransactionChange,
     checked_item,
     complete_item,
@@ -52,7 +49,7 @@ toolset = Toolset("fundraising")
 
 T = TypeVar("T")
 
-BundleId = Annotated[int, Field(ge=1, description="From get_bundles or record_bundle.")]
+BundleId = Annotated[int, Field(ge=1, description="From get_bundles or save_bundle.")]
 NOT_FOUND = "Bundle {bundle_id} does not exist; list bundle ids with get_bundles."
 ReferenceKind = Literal[
     "all", "settings", "statuses", "code_campaigns", "membership_prices", "membership_price_groups", "donation_prices"
@@ -88,7 +85,7 @@ def _capped(items: list[T], what: str, kind: str, notes: list[str]) -> list[T]:
 async def get_fundraising_reference(
     ctx: Context,
     kind: Annotated[
-        ReferenceKind, Field(description="'all': what record_bundle needs; archived statuses only with 'statuses'.")
+        ReferenceKind, Field(description="'all': what save_bundle needs; archived statuses only with 'statuses'.")
     ] = "all",
 ) -> ReferenceView:
     # Always fresh: the caller is looking, and the write checks then start from the same data.
@@ -139,9 +136,7 @@ async def get_bundles(
     ctx: Context,
     bundle_id: Annotated[int | None, Field(ge=1, description="One bundle; a page when omitted.")] = None,
     include_history: Annotated[bool, Field(description="With bundle_id.")] = False,
-    contact_id: Annotated[
-        int | None, Field(ge=1, description="Paid by or for this contact, within this page.")
-    ] = None,
+    contact_id: Annotated[int | None, Field(ge=1, description="Paid by or for this contact, within this page.")] = None,
     limit: Annotated[int, Field(ge=1, le=1000, description="Newest first.")] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
 ) -> BundlesView:
@@ -180,27 +175,50 @@ def _involves(bundle: Bundle, contact_id: int) -> bool:
 
 
 @toolset.tool(
-    title="Record a payment (transaction bundle)",
+    title="Record or update a payment (transaction bundle)",
     read_only=False,
     destructive=False,
+    # Without bundle_id every call records a new payment.
     idempotent=False,
     open_world=False,
+    not_found=NOT_FOUND,
 )
-async def record_bundle(
+async def save_bundle(
     ctx: Context,
-    transactions: Annotated[list[NewTransaction], Field(min_length=1, max_length=20)],
+    bundle_id: Annotated[int | None, Field(ge=1, description="The bundle to change; omit to record a new one.")] = None,
+    transactions: Annotated[tuple[TransactionChange, ...], Field(max_length=20)] = (),
     memberships: Annotated[
-        tuple[NewMembership, ...], Field(max_length=20, description="Paid for by the transactions.")
+        tuple[MembershipChange, ...], Field(max_length=20, description="Paid for by the transactions.")
     ] = (),
     donations: Annotated[
-        tuple[NewDonation, ...], Field(max_length=20, description="Paid for by the transactions.")
+        tuple[DonationChange, ...], Field(max_length=20, description="Paid for by the transactions.")
     ] = (),
 ) -> BundleWritten:
-    client = qomon_client(ctx)
+    changes = {"transactions": transactions, "memberships": memberships, "donations": donations}
+    if bundle_id is None:
+        return await _record(qomon_client(ctx), changes)
+    if not any(changes.values()):
+        raise ToolError("Nothing to update: give at least one transaction, membership or donation change.")
+    return await _update(qomon_client(ctx), bundle_id, changes)
+
+
+Changes = dict[str, tuple[Any, ...]]
+
+
+async def _record(client: QomonClient, changes: Changes) -> BundleWritten:
+    if not changes["transactions"]:
+        raise ToolError("A new payment needs at least one transaction; give transactions, or bundle_id to change one.")
+    for array, items in changes.items():
+        for index, item in enumerate(items):
+            if item.id is not None:
+                raise ToolError(
+                    f"{array}[{index}] has an id, which only items of an existing bundle have; "
+                    "give bundle_id to change that bundle, or omit the id to record a new item."
+                )
 
     def build(reference: FundraisingReference) -> dict[str, list[dict[str, Any]]]:
         arrays: dict[str, list[dict[str, Any]]] = {}
-        for array, items in (("transactions", transactions), ("memberships", memberships), ("donations", donations)):
+        for array, items in changes.items():
             defaults = arrays["transactions"][0] if arrays else {}
             arrays[array] = [
                 checked_item(array, f"{array}[{i}]", item.model_dump(exclude_none=True), reference, defaults)
@@ -220,31 +238,7 @@ def _count(arrays: dict[str, list[Any]]) -> str:
     return ", ".join(parts)
 
 
-@toolset.tool(
-    title="Update a transaction bundle",
-    read_only=False,
-    destructive=False,
-    idempotent=False,
-    open_world=False,
-    not_found=NOT_FOUND,
-)
-async def update_bundle(
-    bundle_id: BundleId,
-    ctx: Context,
-    transactions: Annotated[
-        tuple[TransactionChange, ...], Field(max_length=20)
-    ] = (),
-    memberships: Annotated[
-        tuple[MembershipChange, ...], Field(max_length=20)
-    ] = (),
-    donations: Annotated[
-        tuple[DonationChange, ...], Field(max_length=20)
-    ] = (),
-) -> BundleWritten:
-    client = qomon_client(ctx)
-    changes = {"transactions": transactions, "memberships": memberships, "donations": donations}
-    if not any(changes.values()):
-        raise ToolError("Nothing to update: give at least one transaction, membership or donation change.")
+async def _update(client: QomonClient, bundle_id: int, changes: Changes) -> BundleWritten:
     bundle = await client.get_bundle(bundle_id)
 
     def build(reference: FundraisingReference) -> dict[str, list[dict[str, Any]]]:
@@ -305,9 +299,7 @@ def _position(bundle_id: int, array: str, items: list[dict[str, Any]], item_id: 
 async def refund_bundle(
     bundle_id: BundleId,
     ctx: Context,
-    transaction_id: Annotated[
-        int | None, Field(ge=1, description="Needed when the bundle has several.")
-    ] = None,
+    transaction_id: Annotated[int | None, Field(ge=1, description="Needed when the bundle has several.")] = None,
     amount_cents: Annotated[
         int | None,
         Field(

@@ -22,9 +22,6 @@ __all__ = [
     "ARRAYS",
     "DonationChange",
     "MembershipChange",
-    "NewDonation",
-    "NewMembership",
-    "NewTransaction",
     "TransactionChange",
     "checked_item",
     "complete_item",
@@ -73,55 +70,60 @@ ARRAYS = tuple(WRITABLE)
 
 _DATE_HELP = "ISO-8601: 2026-03-29 or 2026-03-29T12:00:00+02:00"
 _CURRENCY = r"^[A-Za-z]{3}$"
-_BENEFICIARY = "The beneficiary (may differ from the payer)."
+_BENEFICIARY = "Beneficiary (may differ from the payer)."
 _PRODUCT_CENTS = "Default: the price's amount."
 _INITIAL_CENTS = "List price; default: the price's."
 
 # Dates carry no pattern: `_moment` checks them whole (2025-02-31 included) with a better message.
 
 
-class NewTransaction(Lean):
-    contact_id: int = Field(ge=1, description="The payer.")
-    amount_cents: int = Field(gt=0, description="Amount paid in cents: 5000 = 50.00 EUR.")
-    payment_method_kind: str = Field(description="See get_fundraising_reference.")
-    date: str = Field(description="ISO-8601 date or date-time.")
-    status_id: int | None = Field(None, ge=1, description="Default: the space's default.")
-    currency: str | None = Field(None, pattern=_CURRENCY, description="Default: the space's currency.")
+# What a new item needs; save_bundle's arguments (below) are all optional, since an item
+# with an id only names the fields that change.
+
+
+class NewTransaction(BaseModel):
+    contact_id: int = Field(ge=1)
+    amount_cents: int = Field(gt=0)
+    payment_method_kind: str
+    date: str
+    status_id: int | None = Field(None, ge=1)
+    currency: str | None = Field(None, pattern=_CURRENCY)
     code_campaign: str | None = None
     comment: str | None = None
-    external_transaction_id: int | None = Field(None, ge=0, description="Your own system's id.")
+    external_transaction_id: int | None = Field(None, ge=0)
 
 
-class NewMembership(Lean):
-    contact_id: int = Field(ge=1, description=_BENEFICIARY)
+class NewMembership(BaseModel):
+    contact_id: int = Field(ge=1)
     membership_price_id: int = Field(ge=1)
-    start_date: str = Field(description="ISO-8601.")
+    start_date: str
     end_date: str
-    amount_cents: int | None = Field(None, ge=0, description=_PRODUCT_CENTS)
-    amount_initial_cents: int | None = Field(None, ge=0, description=_INITIAL_CENTS)
+    amount_cents: int | None = Field(None, ge=0)
+    amount_initial_cents: int | None = Field(None, ge=0)
     comment: str | None = None
 
 
-class NewDonation(Lean):
-    contact_id: int = Field(ge=1, description=_BENEFICIARY)
+class NewDonation(BaseModel):
+    contact_id: int = Field(ge=1)
     donation_price_id: int = Field(ge=1)
-    amount_cents: int | None = Field(None, ge=0, description=_PRODUCT_CENTS)
-    amount_initial_cents: int | None = Field(None, ge=0, description=_INITIAL_CENTS)
-    date: str | None = Field(None, description="Default: the payment's date.")
-    affectation: str | None = Field(None, description="What the money is for.")
+    amount_cents: int | None = Field(None, ge=0)
+    amount_initial_cents: int | None = Field(None, ge=0)
+    date: str | None = None
+    affectation: str | None = None
     comment: str | None = None
 
 
-_ID = "The item to change; omit to add one."
+_ID = "Item to change; omit to add one."
 
 
 class TransactionChange(Lean):
     id: int | None = Field(None, ge=1, description=_ID)
-    contact_id: int | None = Field(None, ge=1)
-    amount_cents: int | None = Field(None, gt=0)
+    contact_id: int | None = Field(None, ge=1, description="The payer.")
+    amount_cents: int | None = Field(None, gt=0, description="5000 = 50.00 EUR.")
     payment_method_kind: str | None = None
-    date: str | None = None
+    date: str | None = Field(None, description="ISO-8601.")
     status_id: int | None = Field(None, ge=1)
+    currency: str | None = Field(None, pattern=_CURRENCY, description="Default: the space's.")
     code_campaign: str | None = None
     comment: str | None = None
     external_transaction_id: int | None = Field(None, ge=0)
@@ -130,22 +132,22 @@ class TransactionChange(Lean):
 
 class MembershipChange(Lean):
     id: int | None = Field(None, ge=1, description=_ID)
-    contact_id: int | None = Field(None, ge=1)
+    contact_id: int | None = Field(None, ge=1, description=_BENEFICIARY)
     membership_price_id: int | None = Field(None, ge=1)
     start_date: str | None = None
     end_date: str | None = None
-    amount_cents: int | None = Field(None, ge=0)
-    amount_initial_cents: int | None = Field(None, ge=0)
+    amount_cents: int | None = Field(None, ge=0, description=_PRODUCT_CENTS)
+    amount_initial_cents: int | None = Field(None, ge=0, description=_INITIAL_CENTS)
     comment: str | None = None
 
 
 class DonationChange(Lean):
     id: int | None = Field(None, ge=1, description=_ID)
-    contact_id: int | None = Field(None, ge=1)
+    contact_id: int | None = Field(None, ge=1, description=_BENEFICIARY)
     donation_price_id: int | None = Field(None, ge=1)
-    amount_cents: int | None = Field(None, ge=0)
-    amount_initial_cents: int | None = Field(None, ge=0)
-    date: str | None = None
+    amount_cents: int | None = Field(None, ge=0, description=_PRODUCT_CENTS)
+    amount_initial_cents: int | None = Field(None, ge=0, description=_INITIAL_CENTS)
+    date: str | None = Field(None, description="Default: the payment's.")
     affectation: str | None = None
     comment: str | None = None
 
@@ -190,6 +192,11 @@ def checked_item(
 
     `defaults` holds the payment's `date` and `currency`, which new memberships and donations inherit."""
     if base is None:
+        if unknown := sorted(set(fields) - set(_NEW[array].model_fields)):
+            raise ToolError(
+                f"{where} is a new {array[:-1]} (no id), which cannot take {', '.join(unknown)}; "
+                "record it first, then change that field with its id."
+            )
         try:
             fields = _NEW[array].model_validate(fields).model_dump(exclude_none=True)
         except ValidationError as error:

@@ -8,6 +8,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import InvalidInput, NotFound
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirm, require_approval
@@ -33,7 +34,6 @@ from qomon_mcp.toolsets.team_views import (
     Revoked,
     RoleChanged,
     RoleRef,
-    TeamRef,
     TeamsResult,
     UsersResult,
     as_int,
@@ -300,52 +300,29 @@ async def get_teams(
     )
 
 
-# create_team, update_team, delete_team
+# save_team, delete_team
 
 
 Description = Annotated[str | None, Field(max_length=2000)]
 Address = Annotated[str | None, Field(description="Where it meets, one line.")]
 
 
-@toolset.tool(title="Create a team", read_only=False, destructive=False, idempotent=False, open_world=False)
-async def create_team(
-    name: Annotated[str, Field(min_length=1, max_length=120)],
-    ctx: Context,
-    description: Description = None,
-    private: Annotated[bool, Field(description="Visible to members and superadmins only.")] = False,
-    hide_users: bool = False,
-    member_ids: UserIds = (),
-    leader_ids: UserIds = (),
-    address: Address = None,
-) -> TeamRef:
-    if not name.strip():
-        raise ToolError("The team name must not be blank; give the team a name.")
-    team: dict[str, Any] = {"name": name.strip(), "private": private, "hide_users": hide_users}
-    if description is not None:
-        team["description"] = description
-    if address is not None:
-        team["address"] = address
-    team["users"] = [{"id": i} for i in dict.fromkeys(member_ids)]
-    team["leaders"] = [{"id": i} for i in dict.fromkeys(leader_ids)]
-    created = await qomon_client(ctx).create_team(team)
-    return TeamRef(id=created.id, name=created.name)
-
-
 @toolset.tool(
-    title="Update a team",
+    title="Create or update a team",
     read_only=False,
-    # Every change is undone by another update_team call, and what is not named is kept.
+    # An update is undone by another one, and what it does not name is kept.
     destructive=False,
-    idempotent=True,
+    # Without team_id every call creates a new team.
+    idempotent=False,
     open_world=False,
     not_found="Team {team_id} does not exist (or was deleted); list teams with get_teams.",
 )
-async def update_team(
-    team_id: TeamId,
+async def save_team(
     ctx: Context,
+    team_id: Annotated[int | None, Field(ge=1, description="The team to change; omit to create one.")] = None,
     name: Annotated[str | None, Field(min_length=1, max_length=120)] = None,
     description: Description = None,
-    private: bool | None = None,
+    private: Annotated[bool | None, Field(description="Visible to members and superadmins only.")] = None,
     hide_users: bool | None = None,
     add_member_ids: UserIds = (),
     remove_member_ids: UserIds = (),
@@ -358,14 +335,22 @@ async def update_team(
     adds = {"users": list(add_member_ids), "leaders": list(add_leader_ids)}
     removes = {"users": set(remove_member_ids), "leaders": set(remove_leader_ids)}
     if name is not None and not name.strip():
-        raise ToolError("The team name must not be blank; leave name out to keep the current one.")
+        raise ToolError("The team name must not be blank; give a name, or leave it out to keep the current one.")
+    if name is not None:
+        fields["name"] = name.strip()
+    client = qomon_client(ctx)
+    if team_id is None:
+        if any(removes.values()):
+            raise ToolError("remove_member_ids and remove_leader_ids apply to an existing team; give its team_id.")
+        if name is None:
+            raise ToolError("A new team needs a name; give name, or team_id to change an existing team.")
+        return await _create_team(client, fields, adds)
     if not fields and not any(adds.values()) and not any(removes.values()):
         raise ToolError("Nothing to update; pass at least one field to change, e.g. description or add_member_ids.")
     for key, label in (("users", "member"), ("leaders", "leader")):
         both = set(adds[key]) & removes[key]
         if both:
             raise ToolError(f"Ids {sorted(both)} are both added and removed as {label}s; pass each id once.")
-    client = qomon_client(ctx)
     current = await client.get_team(team_id)
     missing = {"users", "leaders"} - current.model_fields_set
     if missing:
@@ -388,6 +373,14 @@ async def update_team(
         return Changed(id=team_id, note="Nothing changed: the team already is as asked.")
     await client.replace_team(team)
     return Changed(id=team_id, changed=changed)
+
+
+async def _create_team(client: QomonClient, fields: dict[str, Any], adds: dict[str, list[int]]) -> Changed:
+    team: dict[str, Any] = {"private": False, "hide_users": False, **fields}
+    team["users"] = [{"id": i} for i in dict.fromkeys(adds["users"])]
+    team["leaders"] = [{"id": i} for i in dict.fromkeys(adds["leaders"])]
+    created = await client.create_team(team)
+    return Changed(id=created.id, note=f"Created team {created.name!r} ({created.id}).")
 
 
 @toolset.tool(

@@ -26,7 +26,6 @@ __all__ = [
     "RoleChanged",
     "RoleRef",
     "RoleView",
-    "TeamRef",
     "TeamView",
     "TeamsResult",
     "UserView",
@@ -327,11 +326,6 @@ class TeamsResult(BaseModel):
     teams: list[TeamView] = Field(default_factory=list)
     total: int | None = None
     note: str | None = None
-
-
-class TeamRef(BaseModel):
-    id: int | str | None = None
-    name: str | None = None
 
 
 def replaceable(team: Team) -> dict[str, Any]:

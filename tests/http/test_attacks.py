@@ -143,9 +143,9 @@ async def test_an_access_token_is_not_a_refresh_token(flow: Flow) -> None:
 async def test_write_tool_with_a_read_token_is_refused_and_sends_nothing(flow: Flow) -> None:
     token = (await flow.tokens(EU, access="read"))["access_token"]
     listed = await rpc(flow.served, token)
-    called = await rpc(flow.served, token, "tools/call", {"name": "create_team", "arguments": {"name": "X"}})
+    called = await rpc(flow.served, token, "tools/call", {"name": "save_team", "arguments": {"name": "X"}})
     names = {tool["name"] for tool in listed.json()["result"]["tools"]}
-    assert "create_team" not in names
+    assert "save_team" not in names
     assert called.json()["result"]["isError"] is True
     assert "read-only" in called.json()["result"]["content"][0]["text"]
     sent = [r for sandbox in flow.served.sandboxes for r in sandbox.request_log]

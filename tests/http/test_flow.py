@@ -108,7 +108,7 @@ async def test_write_access_sees_and_calls_write_tools() -> None:
     with served() as s:
         async with mcp_client(s.mcp_url, oauth(s, browser)) as client:
             listed = {t.name for t in (await client.list_tools()).tools}
-            created = await client.call_tool("create_team", {"name": "Brest Nord"})
+            created = await client.call_tool("save_team", {"name": "Brest Nord"})
     assert listed == ALL_TOOLS
     assert not created.is_error, created.content
 
@@ -126,7 +126,7 @@ async def test_a_connection_narrows_itself(suffix: str, headers: dict[str, str] 
     with served() as s:
         async with mcp_client(s.mcp_url + suffix, oauth(s, browser), headers=headers) as client:
             listed = {t.name for t in (await client.list_tools()).tools}
-            refused = await client.call_tool("create_contact", {"contact": {"firstname": "Ada"}})
+            refused = await client.call_tool("save_contact", {"contact": {"firstname": "Ada"}})
             outside = await client.call_tool("get_teams", {})
     assert listed == {"get_contact", "search_contacts", "count_contacts"}
     assert refused.is_error and "read-only" in refused.content[0].text

@@ -43,7 +43,7 @@ async def test_the_typescript_sdk_client_connects_and_calls_a_tool(node_client: 
     outcome = json.loads(run.stdout.decode().strip().splitlines()[-1])
     assert outcome["registered"] and outcome["refreshToken"] and outcome["stateRoundTripped"]
     assert outcome["currency"] == "usd" and not outcome["isError"]
-    assert "get_teams" in outcome["tools"] and "create_team" not in outcome["tools"]
+    assert "get_teams" in outcome["tools"] and "save_team" not in outcome["tools"]
 
 
 async def test_the_typescript_sdk_client_runs_the_server_over_stdio(node_client: Path) -> None:

@@ -19,8 +19,7 @@ pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-VERBS = {"get", "search", "count", "create", "update", "upsert", "delete", "record", "refund", "invite",
-         "revoke", "change", "send"}
+VERBS = {"get", "search", "count", "save", "update", "upsert", "delete", "refund", "invite", "revoke", "change", "send"}
 SPECS = all_tool_specs()
 # ChatGPT connectors call only tools with exactly these names (the opt-in chatgpt toolset).
 CHATGPT_NAMES = {"search", "fetch"}

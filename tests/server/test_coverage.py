@@ -26,9 +26,9 @@ async def test_every_documented_endpoint_is_reachable_through_the_tools() -> Non
     async with Client(server) as client:
         # Contacts and search
         ada = {"firstname": "Ada", "surname": "Lovelace", "mail": "ada@example.org"}
-        new = await call(client, "create_contact", ada)
+        new = await call(client, "save_contact", ada)
         await call(client, "get_contact", {"contact_id": contact_id})
-        await call(client, "update_contact", {"contact_id": new["id"], "mobile": "+33600000001"})
+        await call(client, "save_contact", {"contact_id": new["id"], "mobile": "+33600000001"})
         await call(client, "upsert_contacts", {"records": [{"mail": "grace@example.org", "surname": "Hopper"}]})
         await call(client, "delete_contact", {"contact_id": new["id"], "confirm": True})
         await call(client, "search_contacts", {"per_page": 5})
@@ -51,8 +51,8 @@ async def test_every_documented_endpoint_is_reachable_through_the_tools() -> Non
         await call(client, "get_teams", {})
         await call(client, "get_teams", {"public_only": True})
         await call(client, "get_teams", {"team_id": team["id"]})
-        created = await call(client, "create_team", {"name": "Phone bank"})
-        await call(client, "update_team", {"team_id": created["id"], "description": "Tuesday evenings"})
+        created = await call(client, "save_team", {"name": "Phone bank"})
+        await call(client, "save_team", {"team_id": created["id"], "description": "Tuesday evenings"})
         message = {"title": "Hello", "body": "Welcome!", "team_ids": [created["id"]], "confirm": True}
         await call(client, "send_global_message", message)
         await call(client, "delete_team", {"team_id": created["id"], "confirm": True})
@@ -60,7 +60,7 @@ async def test_every_documented_endpoint_is_reachable_through_the_tools() -> Non
         await call(client, "get_fundraising_reference", {})
         bundle = await call(
             client,
-            "record_bundle",
+            "save_bundle",
             {
                 "transactions": [
                     {

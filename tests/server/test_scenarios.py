@@ -9,7 +9,7 @@ from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
-from tests.calls import call
+from tests.calls import call, contacts_in
 
 pytestmark = pytest.mark.anyio
 
@@ -50,13 +50,13 @@ async def test_record_a_50_eur_donation_from_jane(sandbox: Sandbox) -> None:
             "search_contacts",
             {"query": {"conditions": [{"attr": "mail", "ope": "eql:strictdata", "value": jane["mail"]}]}},
         )
-        (contact,) = found["contacts"]
+        (contact,) = contacts_in(found)
         reference = await call(client, "get_fundraising_reference", {})
         donation_price = next(p for p in reference["donation_prices"] if p.get("custom_amount"))
         payment_method = reference["payment_method_kinds"][0]
         recorded = await call(
             client,
-            "record_bundle",
+            "save_bundle",
             {
                 "transactions": [
                     {

@@ -25,7 +25,7 @@ async def test_the_sandbox_server_answers_over_stdio_with_a_clean_stdout() -> No
             missing = await client.call_tool("get_contact", {"contact_id": 1})
         errlog.seek(0)
         stderr = errlog.read()
-    assert len(tools) == 25
+    assert len(tools) == 22
     assert json.loads(counted.content[0].text)["total"] > 1000
     assert missing.is_error and "does not exist" in missing.content[0].text
     assert "embedded demo space" in stderr

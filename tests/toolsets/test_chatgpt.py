@@ -239,14 +239,31 @@ async def test_an_empty_query_lists_the_last_changed_contacts(chatgpt: Client, s
     ("query", "expected"),
     [
         ("", {"$all": []}),
-        ("tag:donor", {"$all": [{"$at_least_one": [{"$condition": {"attr": "tags.name", "ope": "eql",
-                                                                    "value": "donor"}}]}]}),
-        ("-zip:75", {"$all": [{"$all": [{"$condition": {"attr": "address.postalcode", "ope": "not_start_with",
-                                                         "value": "75"}}]}]}),
-        ("Ab@Cd.fr", {"$all": [{"$at_least_one": [
-            {"$condition": {"attr": "mail", "ope": "eql:strictdata", "value": "Ab@Cd.fr"}},
-            {"$condition": {"attr": "mail", "ope": "eql:strictdata", "value": "ab@cd.fr"}},
-        ]}]}),
+        (
+            "tag:donor",
+            {"$all": [{"$at_least_one": [{"$condition": {"attr": "tags.name", "ope": "eql", "value": "donor"}}]}]},
+        ),
+        (
+            "-zip:75",
+            {
+                "$all": [
+                    {"$all": [{"$condition": {"attr": "address.postalcode", "ope": "not_start_with", "value": "75"}}]}
+                ]
+            },
+        ),
+        (
+            "Ab@Cd.fr",
+            {
+                "$all": [
+                    {
+                        "$at_least_one": [
+                            {"$condition": {"attr": "mail", "ope": "eql:strictdata", "value": "Ab@Cd.fr"}},
+                            {"$condition": {"attr": "mail", "ope": "eql:strictdata", "value": "ab@cd.fr"}},
+                        ]
+                    }
+                ]
+            },
+        ),
     ],
     ids=["nothing", "tag", "negated", "email-case"],
 )

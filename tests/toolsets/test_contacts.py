@@ -81,12 +81,11 @@ def _answers(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize(
     ("name", "read_only", "destructive", "idempotent"),
     [
-        ("create_contact", False, False, False),
-        ("update_contact", False, False, True),
+        ("save_contact", False, False, False),
         ("upsert_contacts", False, False, False),
         ("delete_contact", False, True, True),
     ],
-    ids=["create", "update", "upsert", "delete"],
+    ids=["save", "upsert", "delete"],
 )
 async def test_write_tools_state_their_annotations(
     mcp: Client, name: str, read_only: bool, destructive: bool, idempotent: bool
@@ -105,7 +104,7 @@ async def test_write_tools_state_their_annotations(
 async def test_create_contact_writes_fields_tags_address_and_answers(mcp: Client, space: Space) -> None:
     result = payload(
         await mcp.call_tool(
-            "create_contact",
+            "save_contact",
             {
                 "firstname": "Jane",
                 "surname": "Doe",
@@ -113,8 +112,8 @@ async def test_create_contact_writes_fields_tags_address_and_answers(mcp: Client
                 "birthdate": "1985-04-12",
                 "mail": "jane.doe@example.org",
                 "address": {"housenumber": "3", "street": "Rue Neuve", "postalcode": "69003", "city": "Lyon"},
-                "tags": ["volunteer", "newsletter"],
-                "answers": [
+                "add_tags": ["volunteer", "newsletter"],
+                "set_answers": [
                     {"form": "Level of support", "value": "Leaning"},
                     {"form": str(_form(space, "General communication")["id"]), "value": "consent_email"},
                     {"form": "Favourite food", "value": "couscous"},
@@ -123,7 +122,7 @@ async def test_create_contact_writes_fields_tags_address_and_answers(mcp: Client
         )
     )
     contact = space.contacts[result["id"]]
-    assert "get_contact" in result["note"]
+    assert result["note"] == f"Created contact {result['id']}."
     assert (contact["firstname"], contact["surname"], contact["mail"]) == ("Jane", "Doe", "jane.doe@example.org")
     assert _instant(contact["birthdate"]) == _instant("1985-04-12T00:00:00Z")
     assert contact["address"]["city"] == "Lyon" and contact["address"]["street"] == "Rue Neuve"
@@ -153,16 +152,24 @@ async def test_create_contact_writes_fields_tags_address_and_answers(mcp: Client
 async def test_create_contact_refuses_unknown_answers_before_writing(
     mcp: Client, sandbox: Sandbox, answer: dict[str, str], expected: str
 ) -> None:
-    result = await mcp.call_tool("create_contact", {"surname": "Doe", "answers": [answer]})
+    result = await mcp.call_tool("save_contact", {"surname": "Doe", "set_answers": [answer]})
     assert result.is_error
     assert expected in result.content[0].text
     assert _routes(sandbox, "POST") == []
 
 
 async def test_create_contact_needs_a_name_mail_or_phone(mcp: Client, sandbox: Sandbox) -> None:
-    result = await mcp.call_tool("create_contact", {"gender": "O"})
+    result = await mcp.call_tool("save_contact", {"gender": "O"})
     assert result.is_error
     assert "at least a name, a mail or a phone number" in result.content[0].text
+    assert sandbox.request_log == []
+
+
+@pytest.mark.parametrize("removal", [{"remove_tags": ["donor"]}, {"remove_answers": [{"form": "Level of support"}]}])
+async def test_create_contact_refuses_removals(mcp: Client, sandbox: Sandbox, removal: dict[str, Any]) -> None:
+    result = await mcp.call_tool("save_contact", {"surname": "Doe", **removal})
+    assert result.is_error
+    assert "apply to an existing contact; give its contact_id" in result.content[0].text
     assert sandbox.request_log == []
 
 
@@ -194,9 +201,7 @@ async def test_update_contact_changes_one_field_and_keeps_everything_else(
     mcp: Client, space: Space, sandbox: Sandbox
 ) -> None:
     before = copy.deepcopy(_rich_contact(space))
-    result = payload(
-        await mcp.call_tool("update_contact", {"contact_id": before["id"], "mobile": "+33 7 00 00 00 01"})
-    )
+    result = payload(await mcp.call_tool("save_contact", {"contact_id": before["id"], "mobile": "+33 7 00 00 00 01"}))
     assert result == {"id": before["id"], "changed": ["mobile"]}
     after = space.contacts[before["id"]]
     assert after["mobile"] == "+33 7 00 00 00 01"
@@ -219,7 +224,7 @@ async def test_update_contact_answer_rules_radio_replaces_checkbox_adds(mcp: Cli
     support = _form(space, "Level of support")
     result = payload(
         await mcp.call_tool(
-            "update_contact",
+            "save_contact",
             {
                 "contact_id": contact["id"],
                 "remove_answers": [{"form": "General communication"}],
@@ -238,7 +243,7 @@ async def test_update_contact_answer_rules_radio_replaces_checkbox_adds(mcp: Cli
 
     result = payload(
         await mcp.call_tool(
-            "update_contact",
+            "save_contact",
             {
                 "contact_id": contact["id"],
                 "remove_answers": [{"form": "General communication", "value": "consent_sms"}],
@@ -255,7 +260,7 @@ async def test_update_contact_tags_address_and_clearing(mcp: Client, space: Spac
     street = contact["address"]["street"]
     result = payload(
         await mcp.call_tool(
-            "update_contact",
+            "save_contact",
             {
                 "contact_id": contact["id"],
                 "add_tags": ["Phone bank"],
@@ -278,7 +283,7 @@ async def test_update_contact_sends_nothing_when_nothing_differs(mcp: Client, sp
     tag = contact["tags"][0]["name"]
     result = payload(
         await mcp.call_tool(
-            "update_contact", {"contact_id": contact["id"], "mobile": contact["mobile"], "add_tags": [tag]}
+            "save_contact", {"contact_id": contact["id"], "mobile": contact["mobile"], "add_tags": [tag]}
         )
     )
     assert "nothing was sent" in result["note"]
@@ -299,14 +304,14 @@ async def test_update_contact_refuses_bad_arguments_without_writing(
     mcp: Client, space: Space, sandbox: Sandbox, arguments: dict[str, Any], expected: str
 ) -> None:
     contact_id = _rich_contact(space)["id"]
-    result = await mcp.call_tool("update_contact", {"contact_id": contact_id, **arguments})
+    result = await mcp.call_tool("save_contact", {"contact_id": contact_id, **arguments})
     assert result.is_error
     assert expected in result.content[0].text
     assert _routes(sandbox, "PATCH") == []
 
 
 async def test_update_contact_unknown_id_is_an_actionable_tool_error(mcp: Client, sandbox: Sandbox) -> None:
-    result = await mcp.call_tool("update_contact", {"contact_id": 1, "mobile": "0600000000"})
+    result = await mcp.call_tool("save_contact", {"contact_id": 1, "mobile": "0600000000"})
     assert result.is_error
     assert "Contact 1 does not exist; find contact ids with search_contacts." in result.content[0].text
     assert _routes(sandbox, "PATCH") == []

@@ -62,8 +62,7 @@ MEMBERSHIP = {"contact_id": PAYER, "membership_price_id": 10, "start_date": "202
 ANNOTATIONS = {  # read-only, destructive, idempotent
     "get_fundraising_reference": (True, False, True),
     "get_bundles": (True, False, True),
-    "record_bundle": (False, False, False),
-    "update_bundle": (False, False, False),  # items without an id are appended each time
+    "save_bundle": (False, False, False),  # a new payment, or items without an id, are added each time
     "refund_bundle": (False, True, True),  # the amount is the total refunded, so a repeat is a no-op
     "delete_bundle": (False, True, True),
 }
@@ -78,7 +77,7 @@ async def test_annotations_say_what_each_tool_does(mcp: Client, tool: str) -> No
     assert "anyOf" not in listed[tool].input_schema and "oneOf" not in listed[tool].input_schema
 
 
-async def test_reference_all_gives_what_record_bundle_needs(mcp: Client, space: Space) -> None:
+async def test_reference_all_gives_what_save_bundle_needs(mcp: Client, space: Space) -> None:
     view = await call(mcp, "get_fundraising_reference", {})
     settings = space.transaction_settings
     assert view["payment_method_kinds"] == settings["payment_method_kinds"]
@@ -137,13 +136,13 @@ async def test_get_one_bundle_with_its_history(mcp: Client, space: Space) -> Non
     assert {(h["kind"], h["change"]) for h in view["history"]} >= {("transaction", "created")}
 
 
-async def test_record_bundle_sends_checked_complete_items(mcp: Client, space: Space) -> None:
+async def test_save_bundle_new_sends_checked_complete_items(mcp: Client, space: Space) -> None:
     arguments = {
         "transactions": [transaction(payment_method_kind="cb", code_campaign="WEB", external_transaction_id=1001)],
         "memberships": [MEMBERSHIP],
         "donations": [{"contact_id": 42, "donation_price_id": 21}],
     }
-    written = await call(mcp, "record_bundle", arguments)
+    written = await call(mcp, "save_bundle", arguments)
     stored = space.bundles[written["bundle_id"]]
     (tx,) = stored["transactions"]
     assert tx["payment_method_kind"] == "CB"  # the space's spelling
@@ -188,6 +187,9 @@ async def test_record_bundle_sends_checked_complete_items(mcp: Client, space: Sp
             {"transactions": [transaction(amount_cents=1000)], "memberships": [MEMBERSHIP]},
             "add up to 30.00 EUR, more than the 10.00 EUR",
         ),
+        ({"transactions": [transaction(id=7)]}, "only items of an existing bundle have; give bundle_id"),
+        ({"transactions": [transaction(unpaid_amount_cents=100)]}, "cannot take unpaid_amount_cents"),
+        ({"donations": [{"contact_id": 1, "donation_price_id": 21}]}, "A new payment needs at least one transaction"),
     ],
     ids=[
         "payment-method",
@@ -202,28 +204,31 @@ async def test_record_bundle_sends_checked_complete_items(mcp: Client, space: Sp
         "free-price-without-amount",
         "membership-ends-before-start",
         "products-exceed-payment",
+        "item-id-without-bundle",
+        "field-only-for-existing-items",
+        "products-without-payment",
     ],
 )
-async def test_record_bundle_refuses_before_sending(
+async def test_save_bundle_new_refuses_before_sending(
     mcp: Client, sandbox: Sandbox, arguments: dict[str, Any], says: str
 ) -> None:
-    assert says in await refused(mcp, "record_bundle", arguments)
+    assert says in await refused(mcp, "save_bundle", arguments)
     assert writes(sandbox) == []
 
 
-async def test_record_bundle_rechecks_stale_reference_data(mcp: Client, space: Space) -> None:
+async def test_save_bundle_new_rechecks_stale_reference_data(mcp: Client, space: Space) -> None:
     await call(mcp, "get_fundraising_reference", {})
     space.code_campaigns.append({"code": "NEW2026"})  # created in the Qomon app meanwhile
-    written = await call(mcp, "record_bundle", {"transactions": [transaction(code_campaign="NEW2026")]})
+    written = await call(mcp, "save_bundle", {"transactions": [transaction(code_campaign="NEW2026")]})
     assert space.bundles[written["bundle_id"]]["transactions"][0]["code_campaign"] == "NEW2026"
 
 
-async def test_update_bundle_changes_one_field_and_keeps_everything_else(
+async def test_save_bundle_changes_one_field_and_keeps_everything_else(
     mcp: Client, sandbox: Sandbox, space: Space
 ) -> None:
     written = await call(
         mcp,
-        "record_bundle",
+        "save_bundle",
         {
             "transactions": [transaction(code_campaign="WEB", comment="At the stall", external_transaction_id=7)],
             "memberships": [MEMBERSHIP],
@@ -234,7 +239,7 @@ async def test_update_bundle_changes_one_field_and_keeps_everything_else(
     tx_id = bundle["transactions"][0]["id"]
     result = await call(
         mcp,
-        "update_bundle",
+        "save_bundle",
         {"bundle_id": bundle["id"], "transactions": [{"id": tx_id, "payment_method_kind": "cheque"}]},
     )
     assert f"transaction {tx_id} (payment_method_kind)" in result["summary"]
@@ -243,15 +248,15 @@ async def test_update_bundle_changes_one_field_and_keeps_everything_else(
     assert writes(sandbox)[-1] == ("PATCH", "/v1/transaction_bundles/{id}")
 
 
-async def test_update_bundle_adds_a_checked_item(mcp: Client, space: Space) -> None:
-    written = await call(mcp, "record_bundle", {"transactions": [transaction()], "memberships": [MEMBERSHIP]})
+async def test_save_bundle_adds_a_checked_item(mcp: Client, space: Space) -> None:
+    written = await call(mcp, "save_bundle", {"transactions": [transaction()], "memberships": [MEMBERSHIP]})
     bundle = space.bundles[written["bundle_id"]]
     new = {"contact_id": PAYER, "donation_price_id": 21}  # 20.00 EUR: just fits the 50.00 EUR paid
-    result = await call(mcp, "update_bundle", {"bundle_id": bundle["id"], "donations": [new]})
+    result = await call(mcp, "save_bundle", {"bundle_id": bundle["id"], "donations": [new]})
     assert "added 1 donation" in result["summary"]
     (donation,) = bundle["donations"]
     assert (donation["amount"], donation["currency"]) == (2000, "eur")
-    too_much = await refused(mcp, "update_bundle", {"bundle_id": bundle["id"], "donations": [new]})
+    too_much = await refused(mcp, "save_bundle", {"bundle_id": bundle["id"], "donations": [new]})
     assert "more than the 50.00 EUR" in too_much
 
 
@@ -273,7 +278,7 @@ async def test_update_bundle_adds_a_checked_item(mcp: Client, space: Space) -> N
     ],
     ids=["foreign-item", "bad-payment-method", "new-item-incomplete", "unknown-price", "nothing"],
 )
-async def test_update_bundle_refuses_before_sending(
+async def test_save_bundle_refuses_before_sending(
     mcp: Client, sandbox: Sandbox, space: Space, change: dict[str, Any], says: str
 ) -> None:
     bundle = paid_bundle(space)
@@ -281,7 +286,7 @@ async def test_update_bundle_refuses_before_sending(
     for item in change.get("transactions", []):
         if item["id"] == "TX":
             item["id"] = tx_id
-    assert says in await refused(mcp, "update_bundle", {"bundle_id": bundle["id"], **change})
+    assert says in await refused(mcp, "save_bundle", {"bundle_id": bundle["id"], **change})
     assert writes(sandbox) == []
 
 
@@ -361,7 +366,7 @@ async def test_delete_bundle_then_it_is_gone(mcp: Client, space: Space) -> None:
     [
         ("get_fundraising_reference", {}),
         ("get_bundles", {}),
-        ("record_bundle", {"transactions": [transaction()]}),
+        ("save_bundle", {"transactions": [transaction()]}),
         ("delete_bundle", {"bundle_id": 5}),
     ],
     ids=["reference", "bundles", "record", "delete"],

@@ -12,6 +12,8 @@ from qomon_mcp.sandbox import search as sandbox_search
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
+from qomon_mcp.toolsets.contact_view import ContactView
+from tests.calls import contacts_in, payload
 from tests.toolsets.conftest import EU_KEY, make_settings
 
 pytestmark = pytest.mark.anyio
@@ -70,10 +72,8 @@ def expected_ids(space: Space, query: dict[str, Any]) -> set[int]:
 
 
 async def found_ids(mcp: Client, arguments: dict[str, Any]) -> set[int]:
-    result = await mcp.call_tool("search_contacts", {**arguments, "limit": 5000, "fields": []})
-    assert not result.is_error, result.content[0].text
-    data = json.loads(result.content[0].text)
-    ids = [c["id"] for c in data.get("contacts", [])]
+    data = payload(await mcp.call_tool("search_contacts", {**arguments, "limit": 5000, "fields": []}))
+    ids = [c["id"] for c in contacts_in(data)]
     assert len(ids) == len(set(ids)) == data.get("count", 0)
     return set(ids)
 
@@ -193,17 +193,15 @@ async def test_flat_shorthand_equals_the_two_level_form(mcp: Client) -> None:
         "search_contacts", {"query": {"match": "all", "groups": [{"match": "all", "conditions": conditions}]}}
     )
     assert flat.structured_content == bare_list.structured_content == explicit.structured_content
-    assert flat.structured_content and flat.structured_content["contacts"]
+    assert flat.structured_content and flat.structured_content["rows"]
 
 
 async def test_no_query_lists_everyone_and_gives_the_next_page(mcp: Client, space: Space) -> None:
-    first = json.loads((await mcp.call_tool("search_contacts", {"per_page": 10, "fields": ["name"]})).content[0].text)
+    first = payload(await mcp.call_tool("search_contacts", {"per_page": 10, "fields": ["name"]}))
     assert first["count"] == 10 and first["next_page"] == 1 and first["per_page"] == 10
-    assert [c["id"] for c in first["contacts"]] == sorted(space.contacts)[:10]
-    second = json.loads(
-        (await mcp.call_tool("search_contacts", {"per_page": 10, "page": first["next_page"]})).content[0].text
-    )
-    assert [c["id"] for c in second["contacts"]] == sorted(space.contacts)[10:20]
+    assert [c["id"] for c in contacts_in(first)] == sorted(space.contacts)[:10]
+    second = payload(await mcp.call_tool("search_contacts", {"per_page": 10, "page": first["next_page"]}))
+    assert [c["id"] for c in contacts_in(second)] == sorted(space.contacts)[10:20]
 
 
 async def test_results_are_compact_with_decoded_answers(mcp: Client, space: Space) -> None:
@@ -211,9 +209,8 @@ async def test_results_are_compact_with_decoded_answers(mcp: Client, space: Spac
         "search_contacts",
         {"query": [cond("form", "eql", form_id=4531, form_ref_ids=[7489])], "per_page": 5},
     )
-    text = result.content[0].text
-    assert "null" not in text and "form_ref_id" not in text
-    contacts = json.loads(text)["contacts"]
+    assert "form_ref_id" not in result.content[0].text
+    contacts = contacts_in(payload(result))
     assert contacts
     for contact in contacts:
         assert contact["answers"]["Data processing"].partition(" (")[0] == "Accepted"
@@ -224,7 +221,7 @@ async def test_sort_and_fields(mcp: Client, space: Space) -> None:
         "search_contacts",
         {"query": [cond("address.city", "eql", "Lyon")], "sort_attr": "surname", "sort_asc": True, "fields": ["name"]},
     )
-    contacts = json.loads(result.content[0].text)["contacts"]
+    contacts = contacts_in(payload(result))
     surnames = [c["surname"].casefold() for c in contacts if c.get("surname")]
     assert surnames == sorted(surnames)
     assert all(set(c) <= {"id", "firstname", "surname", "married_name"} for c in contacts)
@@ -241,9 +238,9 @@ async def test_limit_pages_with_progress_and_counts_the_rest(
     result = await mcp.call_tool(
         "search_contacts", {"limit": 250, "per_page": 100, "fields": []}, progress_callback=on_progress
     )
-    data = json.loads(result.content[0].text)
+    data = payload(result)
     assert data["count"] == 250
-    assert [c["id"] for c in data["contacts"]] == sorted(space.contacts)[:250]
+    assert [c["id"] for c in contacts_in(data)] == sorted(space.contacts)[:250]
     assert [(p, t) for p, t, _ in updates] == [(100, 250), (200, 250), (250, 250)]
     assert routes_since(sandbox, log_start).count("/search") == 3
     # 300 fetched, 250 kept: page 2 holds the next ones, and the total says how many remain.
@@ -255,8 +252,8 @@ async def test_limit_stops_at_the_short_last_page(mcp: Client, sandbox: Sandbox,
     query = [cond("address.city", "eql", "Lyon")]
     expected = expected_ids(space, native(("$all", query)))
     result = await mcp.call_tool("search_contacts", {"query": query, "limit": 5000, "per_page": 100, "fields": []})
-    data = json.loads(result.content[0].text)
-    assert {c["id"] for c in data["contacts"]} == expected
+    data = payload(result)
+    assert {c["id"] for c in contacts_in(data)} == expected
     assert "next_page" not in data and "note" not in data
     routes = routes_since(sandbox, log_start)
     assert routes.count("/search") == len(expected) // 100 + 1 and "/kpi" not in routes
@@ -274,7 +271,7 @@ async def test_limit_drops_contacts_a_shifting_result_set_repeats(own_space: tup
     result = await mcp.call_tool(
         "search_contacts", {"limit": 40, "per_page": 20, "fields": []}, progress_callback=on_progress
     )
-    ids = [c["id"] for c in json.loads(result.content[0].text)["contacts"]]
+    ids = [c["id"] for c in contacts_in(payload(result))]
     assert ids == before[:40]
     # Pages 0 and 1 held 39 distinct contacts, so a third page was needed to reach the limit.
     assert [e.route for e in sandbox.request_log].count("/search") == 3
@@ -287,7 +284,7 @@ async def test_updated_since_finds_a_contact_changed_through_the_api(
     async with QomonClient.from_settings(make_settings(), transport=sandbox.transport()) as client:
         created = await client.create_contact({"firstname": "Ada", "surname": "Recent", "mail": "ada@example.org"})
     result = await mcp.call_tool("search_contacts", {"updated_since": "now-1h", "fields": ["name"]})
-    contacts = json.loads(result.content[0].text)["contacts"]
+    contacts = contacts_in(payload(result))
     hour_ago = datetime.now(UTC) - timedelta(hours=1)
     recent = {c["id"] for c in space.contacts.values() if datetime.fromisoformat(c["UpdatedAt"]) >= hour_ago}
     assert created.id in recent
@@ -464,3 +461,35 @@ async def test_malformed_queries_are_refused_before_sending(
 async def test_errors_name_what_is_accepted(mcp: Client, condition: dict[str, Any], fragment: str) -> None:
     result = await mcp.call_tool("search_contacts", _bad(condition))
     assert result.is_error and fragment in result.content[0].text
+
+
+async def test_results_are_a_table_in_the_view_order_with_null_cells(mcp: Client) -> None:
+    data = payload(await mcp.call_tool("search_contacts", {"per_page": 50}))
+    columns, rows = data["columns"], data["rows"]
+    assert columns[0] == "id" and len(rows) == data["count"] == 50
+    assert columns == [key for key in ContactView.model_fields if key in columns]
+    assert all(len(row) == len(columns) for row in rows)
+    for position, column in enumerate(columns):
+        assert any(row[position] is not None for row in rows), f"{column} is empty in every row"
+    assert any(cell is None for row in rows for cell in row)
+
+
+@pytest.mark.parametrize(
+    ("operator", "has_mobile_column"),
+    [pytest.param("not_ext", False, id="nobody-has-one"), pytest.param("ext", True, id="everyone-has-one")],
+)
+async def test_a_column_exists_only_when_some_contact_has_a_value(
+    mcp: Client, operator: str, has_mobile_column: bool
+) -> None:
+    arguments = {"query": [cond("mobile", operator)], "fields": ["name", "mobile"], "per_page": 20}
+    data = payload(await mcp.call_tool("search_contacts", arguments))
+    assert data["rows"] and ("mobile" in data["columns"]) is has_mobile_column
+    assert set(data["columns"]) <= {"id", "firstname", "surname", "married_name", "mobile"}
+    if has_mobile_column:
+        assert all(contact.get("mobile") for contact in contacts_in(data))
+
+
+async def test_no_fields_gives_a_table_of_ids(mcp: Client, space: Space) -> None:
+    data = payload(await mcp.call_tool("search_contacts", {"per_page": 5, "fields": []}))
+    assert data["columns"] == ["id"]
+    assert data["rows"] == [[contact_id] for contact_id in sorted(space.contacts)[:5]]

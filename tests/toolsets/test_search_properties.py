@@ -27,6 +27,7 @@ from qomon_mcp.qomon.search_attributes import ATTRIBUTES, LIST_OPERATORS, NO_VAL
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
+from tests.calls import contacts_in
 from tests.toolsets.conftest import EU_KEY, make_settings
 
 Contact = dict[str, Any]
@@ -42,9 +43,7 @@ CHOICES = {"gender": ("M", "F", "O", "m", "f"), "black_list": ("true", "false"),
 ATTRS_OF = {"text": TEXT_ATTRS, "tag": ("tags.name",), "choice": tuple(CHOICES), "date": DATE_ATTRS}
 NEGATIVE = {"not_eql": "eql", "not_eql:strictdata": "eql:strictdata", "not_start_with": "start_with",
             "not_contains": "contains", "none_of": "any_of"}  # fmt: skip
-_SETTINGS = settings(
-    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @cache
@@ -283,7 +282,7 @@ async def _ask(client: Client, query: dict[str, Any]) -> tuple[set[int], int]:
     counted = await client.call_tool("count_contacts", {"query": query})
     for result in (found, counted):
         assert not result.is_error, result.content[0].text
-    contacts = json.loads(found.content[0].text).get("contacts", [])
+    contacts = contacts_in(json.loads(found.content[0].text))
     return {c["id"] for c in contacts}, json.loads(counted.content[0].text).get("total", 0)
 
 

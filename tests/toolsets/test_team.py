@@ -18,8 +18,7 @@ TEAM_TOOLS = {
     "invite_users": (False, False, False, True),
     "revoke_access": (False, True, True, False),
     "get_teams": (True, False, True, False),
-    "create_team": (False, False, False, False),
-    "update_team": (False, False, True, False),
+    "save_team": (False, False, False, False),
     "delete_team": (False, True, True, False),
     "send_global_message": (False, True, False, True),
 }
@@ -353,11 +352,12 @@ async def test_create_team(mcp: Client, space: Space) -> None:
     leader = user_of_role(space, "manager")["id"]
     result = await call(
         mcp,
-        "create_team",
-        {"name": "Canvass Nord", "private": True, "member_ids": members, "leader_ids": [leader]},
+        "save_team",
+        {"name": "Canvass Nord", "private": True, "add_member_ids": members, "add_leader_ids": [leader]},
     )
     team = space.teams[result["id"]]
-    assert result["name"] == "Canvass Nord"
+    assert result["note"] == f"Created team 'Canvass Nord' ({result['id']})."
+    assert team["name"] == "Canvass Nord"
     assert (team["private"], team["hide_users"]) == (True, False)
     assert ids(team["users"]) == members
     assert ids(team["leaders"]) == [leader]
@@ -369,7 +369,7 @@ async def test_update_team_changes_only_the_description(mcp: Client, space: Spac
     team.update(private=True, hide_users=True)
     assert team["address"] and team["users"] and team["leaders"]
     before = copy.deepcopy(team)
-    result = await call(mcp, "update_team", {"team_id": team["id"], "description": "Canvassing the 1st to 4th"})
+    result = await call(mcp, "save_team", {"team_id": team["id"], "description": "Canvassing the 1st to 4th"})
     assert result == {"id": team["id"], "changed": ["description"]}
     assert team["description"] == "Canvassing the 1st to 4th"
     for field in ("name", "private", "hide_users", "address", "users", "leaders", "created_at"):
@@ -384,7 +384,7 @@ async def test_update_team_adds_and_removes_members_and_leaders(mcp: Client, spa
     old_leaders = ids(team["leaders"])
     result = await call(
         mcp,
-        "update_team",
+        "save_team",
         {
             "team_id": team["id"],
             "add_member_ids": [outsider["id"]],
@@ -401,7 +401,7 @@ async def test_update_team_adds_and_removes_members_and_leaders(mcp: Client, spa
 async def test_update_team_refuses_when_members_are_not_returned(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     team = live_team(space, name="Youth")
     members = team.pop("users")
-    text = await error(mcp, "update_team", {"team_id": team["id"], "description": "New"})
+    text = await error(mcp, "save_team", {"team_id": team["id"], "description": "New"})
     assert text.startswith("Qomon did not return the team's users, so an update could erase them")
     assert routes(sandbox) == [("GET", "/teams/{id}", 200)]
     assert members
@@ -409,7 +409,7 @@ async def test_update_team_refuses_when_members_are_not_returned(mcp: Client, sp
 
 async def test_update_team_no_change_sends_no_write(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     team = live_team(space, name="Youth")
-    result = await call(mcp, "update_team", {"team_id": team["id"], "name": "Youth"})
+    result = await call(mcp, "save_team", {"team_id": team["id"], "name": "Youth"})
     assert "Nothing changed" in result["note"]
     assert routes(sandbox) == [("GET", "/teams/{id}", 200)]
 
@@ -422,17 +422,28 @@ async def test_update_team_no_change_sends_no_write(mcp: Client, space: Space, s
 async def test_update_team_invalid_arguments_send_nothing(
     mcp: Client, space: Space, sandbox: Sandbox, arguments: dict[str, Any]
 ) -> None:
-    await error(mcp, "update_team", {"team_id": live_team(space)["id"], **arguments})
+    await error(mcp, "save_team", {"team_id": live_team(space)["id"], **arguments})
     assert sandbox.request_log == []
 
 
-async def test_create_team_blank_name_sends_nothing(mcp: Client, sandbox: Sandbox) -> None:
-    assert "must not be blank" in await error(mcp, "create_team", {"name": "   "})
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"name": "   "}, "must not be blank"),
+        ({"description": "No name"}, "A new team needs a name"),
+        ({"name": "X", "remove_member_ids": [7]}, "apply to an existing team; give its team_id"),
+    ],
+    ids=["blank-name", "no-name", "removal"],
+)
+async def test_create_team_invalid_arguments_send_nothing(
+    mcp: Client, sandbox: Sandbox, arguments: dict[str, Any], says: str
+) -> None:
+    assert says in await error(mcp, "save_team", arguments)
     assert sandbox.request_log == []
 
 
 async def test_update_team_unknown_team(mcp: Client) -> None:
-    text = await error(mcp, "update_team", {"team_id": 1, "name": "X"})
+    text = await error(mcp, "save_team", {"team_id": 1, "name": "X"})
     assert text == "Team 1 does not exist (or was deleted); list teams with get_teams."
 
 
