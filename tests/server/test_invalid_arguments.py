@@ -61,3 +61,30 @@ async def test_every_invalid_argument_is_refused_before_anything_is_sent(sandbox
                 assert sent == [], (tool.name, case, sent)
                 checked += 1
     assert checked > 100
+
+
+# Guards the advertised schemas leave out (server/schema.py) but pydantic still enforces.
+UNADVERTISED = [
+    ("save_contact", {"firstname": "A" * 201}),
+    ("save_contact", {"surname": "Doe", "address": {"city": "Lyon", "planet": "Mars"}}),
+    ("save_team", {"name": "N" * 121}),
+    ("send_global_message", {"title": "Hi", "body": "B" * 2001, "team_ids": [1]}),
+    ("upsert_contacts", {"records": [{"surname": "Doe", "shoe_size": "42"}]}),
+    ("save_contact", {"surname": "Doe", "set_answers": [{"form": "", "value": "x"}]}),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments"), UNADVERTISED, ids=lambda v: v if isinstance(v, str) else None)
+async def test_guards_the_schema_does_not_advertise_are_still_enforced(
+    sandbox: Sandbox, tool: str, arguments: dict
+) -> None:
+    async with Client(server_for(sandbox)) as client:
+        listed = {t.name: t.input_schema for t in (await client.list_tools()).tools}
+        before = len(sandbox.request_log)
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    assert result.content[0].text.startswith(f"Invalid arguments for {tool} (")
+    assert sandbox.request_log[before:] == []
+    advertised = str(listed[tool])
+    assert "maxLength" not in advertised and "minLength" not in advertised
+    assert "'additionalProperties': False" not in advertised
