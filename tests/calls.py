@@ -10,7 +10,7 @@ from typing import Any
 
 from mcp import Client
 
-__all__ = ["call", "contacts_in", "payload"]
+__all__ = ["call", "contacts_in", "hints", "payload"]
 
 
 def payload(result: Any) -> dict[str, Any]:
@@ -29,3 +29,11 @@ def contacts_in(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     return payload(await client.call_tool(tool, arguments))
+
+
+async def hints(client: Client, tool: str) -> tuple[bool | None, ...]:
+    """A listed tool's four annotations: (read-only, destructive, idempotent, open-world)."""
+    listed = next(t for t in (await client.list_tools()).tools if t.name == tool)
+    a = listed.annotations
+    assert a is not None, tool
+    return (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint)

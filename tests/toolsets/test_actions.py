@@ -6,21 +6,13 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
-from tests.calls import payload
+from tests.calls import hints, payload
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_get_actions_is_a_read_only_tool_of_the_space(mcp: Client) -> None:
-    tool = next(t for t in (await mcp.list_tools()).tools if t.name == "get_actions")
-    hints = tool.annotations
-    assert hints is not None
-    assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint) == (
-        True,
-        False,
-        True,
-        False,
-    )
+    assert await hints(mcp, "get_actions") == (True, False, True, False)
 
 
 async def test_get_actions_caps_the_list_and_says_how_many_more(mcp: Client, space: Space, sandbox: Sandbox) -> None:

@@ -8,7 +8,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
-from tests.calls import payload
+from tests.calls import hints, payload
 
 pytestmark = pytest.mark.anyio
 
@@ -90,15 +90,7 @@ def _answers(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 async def test_write_tools_state_their_annotations(
     mcp: Client, name: str, read_only: bool, destructive: bool, idempotent: bool
 ) -> None:
-    tool = next(t for t in (await mcp.list_tools()).tools if t.name == name)
-    hints = tool.annotations
-    assert hints is not None
-    assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint) == (
-        read_only,
-        destructive,
-        idempotent,
-        False,
-    )
+    assert await hints(mcp, name) == (read_only, destructive, idempotent, False)
 
 
 async def test_create_contact_writes_fields_tags_address_and_answers(mcp: Client, space: Space) -> None:

@@ -10,7 +10,7 @@ from qomon_mcp.sandbox.seed import NO_FUNDRAISING_KEY
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
-from tests.calls import call
+from tests.calls import call, hints
 
 pytestmark = pytest.mark.anyio
 
@@ -71,9 +71,7 @@ ANNOTATIONS = {  # read-only, destructive, idempotent
 @pytest.mark.parametrize("tool", list(ANNOTATIONS), ids=str)
 async def test_annotations_say_what_each_tool_does(mcp: Client, tool: str) -> None:
     listed = {t.name: t for t in (await mcp.list_tools()).tools}
-    hints = listed[tool].annotations
-    assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == ANNOTATIONS[tool]
-    assert hints.open_world_hint is False
+    assert await hints(mcp, tool) == (*ANNOTATIONS[tool], False)
     assert "anyOf" not in listed[tool].input_schema and "oneOf" not in listed[tool].input_schema
 
 

@@ -6,7 +6,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
-from tests.calls import call
+from tests.calls import call, hints
 
 pytestmark = pytest.mark.anyio
 
@@ -51,9 +51,8 @@ def ids(people: list[dict[str, Any]]) -> list[int]:
 
 @pytest.mark.parametrize(("name", "expected"), TEAM_TOOLS.items(), ids=TEAM_TOOLS)
 async def test_annotations_and_schema(mcp: Client, name: str, expected: tuple[bool, ...]) -> None:
+    assert await hints(mcp, name) == expected
     tool = next(t for t in (await mcp.list_tools()).tools if t.name == name)
-    hints = tool.annotations
-    assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint) == expected
     assert not {"anyOf", "oneOf", "allOf"} & set(tool.input_schema)
     assert tool.output_schema is not None
     assert len(tool.description.encode()) <= 500
