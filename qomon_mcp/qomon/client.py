@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx2
 
+from ..spec.vocabulary import FormType
 from .models import (
     ActionAggregate,
     Bundle,
@@ -36,7 +37,6 @@ from .models import (
 )
 from .ratelimit import TokenBucket
 from .transport import Answer, Sender, invitation_result, pick
-from .vocabulary import FormType
 
 if TYPE_CHECKING:
     from ..settings import Settings

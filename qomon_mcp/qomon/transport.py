@@ -22,8 +22,8 @@ import httpx2
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from .. import __version__
+from ..spec.endpoints import endpoint
 from . import errors
-from .endpoints import endpoint
 from .models import Invitation, InvitationResult
 from .ratelimit import TokenBucket, bucket_for
 

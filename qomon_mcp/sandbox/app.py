@@ -17,7 +17,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from qomon_mcp.qomon.endpoints import ENDPOINTS
 from qomon_mcp.sandbox import (
     routes_contacts,
     routes_forms_actions,
@@ -35,6 +34,7 @@ from qomon_mcp.sandbox.space import Space
 from qomon_mcp.sandbox.transport import SandboxTransport
 from qomon_mcp.sandbox.upsert import UpsertQueue
 from qomon_mcp.sandbox.web import ApiError, api_error_response
+from qomon_mcp.spec.endpoints import ENDPOINTS
 
 __all__ = ["Sandbox", "create_demo_sandbox"]
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qomon_mcp.qomon.endpoints import Endpoint, endpoint
 from qomon_mcp.sandbox.faults import ConnectionDropped, Fault
 from qomon_mcp.sandbox.requestlog import LoggedRequest, key_hash
 from qomon_mcp.sandbox.web import SANDBOX_SCOPE_KEY, SPACE_SCOPE_KEY
+from qomon_mcp.spec.endpoints import Endpoint, endpoint
 
 if TYPE_CHECKING:
     from qomon_mcp.sandbox.app import Sandbox

@@ -23,10 +23,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from qomon_mcp.qomon.search_attributes import SORT_ATTRIBUTES
 from qomon_mcp.sandbox.search_conditions import Condition, Context, Predicate, compile_condition
 from qomon_mcp.sandbox.search_values import QueryError, stored_instant
 from qomon_mcp.sandbox.space import Space
+from qomon_mcp.spec.search_attributes import SORT_ATTRIBUTES
 
 __all__ = ["MAX_PER_PAGE", "QueryError", "count", "search"]
 

@@ -30,13 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from qomon_mcp.qomon.search_attributes import (
-    ATTRIBUTES,
-    FORM_ATTRIBUTES,
-    LIST_OPERATORS,
-    NO_VALUE_OPERATORS,
-    Attribute,
-)
 from qomon_mcp.sandbox.search_forms import compile_form_condition
 from qomon_mcp.sandbox.search_values import (
     QueryError,
@@ -53,6 +46,13 @@ from qomon_mcp.sandbox.search_values import (
     stored_number,
 )
 from qomon_mcp.sandbox.space import Space
+from qomon_mcp.spec.search_attributes import (
+    ATTRIBUTES,
+    FORM_ATTRIBUTES,
+    LIST_OPERATORS,
+    NO_VALUE_OPERATORS,
+    Attribute,
+)
 
 __all__ = ["Condition", "Context", "Predicate", "compile_condition"]
 

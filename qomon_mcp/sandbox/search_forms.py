@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from qomon_mcp.qomon.datemath import is_valid_date_value
 from qomon_mcp.sandbox.search_values import (
     QueryError,
     date_test,
@@ -26,6 +25,7 @@ from qomon_mcp.sandbox.search_values import (
     stored_instant,
     stored_number,
 )
+from qomon_mcp.spec.datemath import is_valid_date_value
 
 __all__ = ["compile_form_condition"]
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from qomon_mcp.qomon.datemath import parse_date_span
+from qomon_mcp.spec.datemath import parse_date_span
 
 __all__ = [
     "DateSpan",

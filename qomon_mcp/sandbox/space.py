@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from qomon_mcp.qomon.vocabulary import FORM_TYPES
+from qomon_mcp.spec.vocabulary import FORM_TYPES
 
 __all__ = ["FORM_TYPES", "Space", "utc_now_iso"]
 

@@ -16,7 +16,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
 from qomon_mcp.qomon.errors import QomonError
-from qomon_mcp.qomon.vocabulary import ACTION_TYPES, FORM_TYPES
+from qomon_mcp.spec.vocabulary import ACTION_TYPES, FORM_TYPES
 
 if TYPE_CHECKING:
     from qomon_mcp.qomon.client import QomonClient

@@ -16,10 +16,10 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 
 from qomon_mcp.qomon.errors import QomonError
-from qomon_mcp.qomon.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, OPERATORS, VALUE_KINDS
-from qomon_mcp.qomon.vocabulary import FORM_TYPES
 from qomon_mcp.server.explain import explain
 from qomon_mcp.server.shaping import compact, dumps
+from qomon_mcp.spec.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, OPERATORS, VALUE_KINDS
+from qomon_mcp.spec.vocabulary import FORM_TYPES
 
 if TYPE_CHECKING:
     from qomon_mcp.server.app import QomonServer

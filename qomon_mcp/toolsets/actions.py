@@ -9,9 +9,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.models import ActionAggregate
-from qomon_mcp.qomon.vocabulary import ActionType
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.spec.vocabulary import ActionType
 
 __all__ = ["toolset"]
 

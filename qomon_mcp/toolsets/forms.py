@@ -9,9 +9,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.models import Form
-from qomon_mcp.qomon.vocabulary import FORM_TYPES, FormType
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.spec.vocabulary import FORM_TYPES, FormType
 from qomon_mcp.toolsets.forms_directory import FormsDirectory, forms_directory
 from qomon_mcp.toolsets.upsert_check import FORM_FAMILIES
 

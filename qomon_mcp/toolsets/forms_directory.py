@@ -18,7 +18,7 @@ from typing import Any
 
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.models import Form, FormData
-from qomon_mcp.qomon.vocabulary import FORM_TYPES
+from qomon_mcp.spec.vocabulary import FORM_TYPES
 from qomon_mcp.toolsets.concurrently import load_all
 
 __all__ = ["FORM_TYPES", "FormsDirectory", "forms_directory", "shown_time"]

@@ -8,9 +8,9 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.client import QomonClient
-from qomon_mcp.qomon.search_attributes import SORT_ATTRIBUTES
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.spec.search_attributes import SORT_ATTRIBUTES
 from qomon_mcp.toolsets.contact_table import contact_table
 from qomon_mcp.toolsets.contact_view import ContactField, contact_view
 from qomon_mcp.toolsets.forms_directory import FormsDirectory, forms_directory

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from qomon_mcp.qomon.datemath import is_valid_date_value
 from qomon_mcp.qomon.models import Form, RefValue
-from qomon_mcp.qomon.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, LIST_OPERATORS, NO_VALUE_OPERATORS
+from qomon_mcp.spec.datemath import is_valid_date_value
+from qomon_mcp.spec.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, LIST_OPERATORS, NO_VALUE_OPERATORS
 from qomon_mcp.toolsets.forms_directory import FormsDirectory
 from qomon_mcp.toolsets.search_query import Condition, Query, iter_conditions
 

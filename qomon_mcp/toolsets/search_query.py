@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
 
-from qomon_mcp.qomon.search_attributes import ATTRIBUTES, OPERATORS
+from qomon_mcp.spec.search_attributes import ATTRIBUTES, OPERATORS
 
 __all__ = [
     "Condition",

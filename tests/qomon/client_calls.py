@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from qomon_mcp.qomon.endpoints import endpoint
+from qomon_mcp.spec.endpoints import endpoint
 from tests.qomon.client_support import Call
 
 QUERY = {"$all": [{"$all": [{"$condition": {"attr": "address.city", "ope": "eql", "value": "Paris"}}]}]}

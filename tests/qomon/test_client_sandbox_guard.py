@@ -11,8 +11,8 @@ import pytest
 
 from qomon_mcp.qomon import errors
 from qomon_mcp.qomon.client import QomonClient
-from qomon_mcp.qomon.endpoints import ENDPOINTS, endpoint
 from qomon_mcp.sandbox.app import Sandbox
+from qomon_mcp.spec.endpoints import ENDPOINTS, endpoint
 from tests.qomon.sandbox_client import connect, exchanges, fresh_key, small_sandbox
 from tests.sandbox.app_support import build_space
 

@@ -7,7 +7,7 @@ import pytest
 from qomon_mcp import __version__
 from qomon_mcp.qomon import errors
 from qomon_mcp.qomon.client import QomonClient
-from qomon_mcp.qomon.endpoints import ENDPOINTS, endpoint
+from qomon_mcp.spec.endpoints import ENDPOINTS, endpoint
 from tests.qomon.client_calls import ANY_DATA, CALL_IDS, CALLS, QUERY, READS, WRITES
 from tests.qomon.client_support import KEY, Call, Recorder, make_client, ok
 

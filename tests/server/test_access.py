@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from qomon_mcp.qomon.endpoints import ENDPOINTS
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import all_tool_specs, create_server
 from qomon_mcp.settings import DEFAULT_TOOLSETS, Settings
+from qomon_mcp.spec.endpoints import ENDPOINTS
 
 pytestmark = pytest.mark.anyio
 

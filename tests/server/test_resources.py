@@ -11,12 +11,12 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import ResourceTemplateReference
 
-from qomon_mcp.qomon.search_attributes import ATTRIBUTES
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.requestlog import key_hash
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
+from qomon_mcp.spec.search_attributes import ATTRIBUTES
 
 pytestmark = pytest.mark.anyio
 

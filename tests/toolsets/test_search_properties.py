@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
-from qomon_mcp.qomon.search_attributes import ATTRIBUTES, LIST_OPERATORS, NO_VALUE_OPERATORS
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
+from qomon_mcp.spec.search_attributes import ATTRIBUTES, LIST_OPERATORS, NO_VALUE_OPERATORS
 from tests.calls import contacts_in
 from tests.toolsets.conftest import EU_KEY, make_settings
 

@@ -6,8 +6,8 @@ from mcp import Client
 from mcp.server.mcpserver.exceptions import ToolError
 
 from qomon_mcp.qomon.models import Form
-from qomon_mcp.qomon.search_attributes import ATTRIBUTES, OPERATORS
 from qomon_mcp.sandbox.app import create_demo_sandbox
+from qomon_mcp.spec.search_attributes import ATTRIBUTES, OPERATORS
 from qomon_mcp.toolsets.forms_directory import FormsDirectory
 from qomon_mcp.toolsets.search_checks import checked_query
 from qomon_mcp.toolsets.search_query import Condition, Query, parse_query, to_qomon, with_condition

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from qomon_mcp.qomon.datemath import is_valid_date_value, parse_date_span, parse_date_value
+from qomon_mcp.spec.datemath import is_valid_date_value, parse_date_span, parse_date_value
 
 # A Sunday, mid-afternoon, so that week and day roundings both move.
 NOW = datetime(2025, 6, 15, 12, 30, 45, 123456, tzinfo=UTC)

@@ -1,6 +1,6 @@
 import pytest
 
-from qomon_mcp.qomon.search_attributes import (
+from qomon_mcp.spec.search_attributes import (
     ATTRIBUTES,
     OPERATORS,
     SORT_ATTRIBUTES,
