@@ -5,6 +5,7 @@
     qomon-mcp call TOOL '{"arg": ...}' [...]                                call one tool and print the result
     qomon-mcp sandbox [--port N] [...]                                      serve an emulated Qomon space over HTTP
     qomon-mcp serve [--host H] [--port N] [--public-url URL] [--sandbox]   serve MCP over HTTP with OAuth
+    qomon-mcp doctor [--json] [--strict] [--region eu|us] [--sandbox]      check a space's answers, read-only
 """
 
 from __future__ import annotations
@@ -68,6 +69,33 @@ def _add_serve_command(commands: argparse._SubParsersAction) -> None:
     _add_server_flags(serve, in_subcommand=True)
 
 
+def _add_doctor_command(commands: argparse._SubParsersAction) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        help="Check, read-only, that qomon-mcp can read your space (for a bug report: --json).",
+        description=(
+            "Call each read endpoint of the space once with QOMON_API_KEY (roles, users, teams, actions, "
+            "forms, one search page, one count, the fundraising reference, one page of bundles), check the "
+            "region and the rate-limit headers, and report every answer field whose shape differs from what "
+            "the client expects, by path and JSON type: never a value from the space, never the key. "
+            "Nothing is written. Exit 0 when every read works, 1 when one fails or the key is refused, "
+            "2 when the settings are unusable."
+        ),
+    )
+    doctor.add_argument("--json", action="store_true", help="Print the report as JSON, to attach to a bug report.")
+    doctor.add_argument(
+        "--strict", action="store_true", help="Also exit 1 when a field's shape or a rate-limit header is off."
+    )
+    doctor.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="Check the embedded demo space instead (a demo key in QOMON_API_KEY picks which).",
+    )
+    doctor.add_argument("--region", choices=("eu", "us"), default=argparse.SUPPRESS, help="Qomon region (default eu).")
+    doctor.add_argument("--base-url", default=argparse.SUPPRESS, help="Override of the Qomon API base URL.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qomon-mcp", description="An MCP server for Qomon spaces.")
     _add_server_flags(parser)
@@ -80,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_flags(call, in_subcommand=True)
     _add_sandbox_command(commands)
     _add_serve_command(commands)
+    _add_doctor_command(commands)
     return parser
 
 
@@ -99,6 +128,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "serve":
         return _serve(args)
+
+    if args.command == "doctor":
+        from qomon_mcp.doctor import run_doctor
+
+        return run_doctor(
+            sandbox=args.sandbox, as_json=args.json, strict=args.strict, region=args.region, base_url=args.base_url
+        )
 
     from qomon_mcp import local
 

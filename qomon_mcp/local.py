@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import SecretStr, ValidationError
@@ -28,9 +27,10 @@ def build_server(*, sandbox: bool, **flags: Any) -> QomonServer:
     # Imported here so that the stdio path against a real space never pays for the sandbox.
     from qomon_mcp.sandbox.app import create_demo_sandbox
     from qomon_mcp.sandbox.seed import DEMO_KEYS
+    from qomon_mcp.sandbox.space import real_clock
 
-    # Dated from today, so that "changed since yesterday" finds something in the demo.
-    demo = create_demo_sandbox(now=datetime.now(UTC))
+    # Dated from today and reading real time, so that "changed since yesterday" finds something.
+    demo = create_demo_sandbox(clock=real_clock)
     settings = settings.model_copy(update={"api_key": SecretStr(DEMO_KEYS[settings.region]), "base_url": None})
     return create_server(settings, transport=demo.transport())
 

@@ -8,7 +8,7 @@ once, at shutdown; a client dropped from the cache must not close it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,11 +60,16 @@ def network_transport() -> SharedTransport:
 def sandbox_upstream(
     *, now: datetime | None = None, spaces: Mapping[str, Any] | None = None, **sandbox_options: Any
 ) -> tuple[SharedTransport, list[Any]]:
-    """The EU and US demo spaces, each reachable only at its own region's URL, and the sandboxes."""
+    """The EU and US demo spaces, each reachable only at its own region's URL, and the sandboxes.
+
+    Without `now` the spaces are dated from today and read real time (`serve --sandbox`);
+    with `now` they are laid out around it and their clock is pinned there.
+    """
     from qomon_mcp.sandbox.app import Sandbox
     from qomon_mcp.sandbox.seed import build_demo_spaces
+    from qomon_mcp.sandbox.space import real_clock
 
-    spaces = spaces or build_demo_spaces(now=now or datetime.now(UTC))
+    spaces = spaces or build_demo_spaces(now=now, clock=None if now else real_clock)
     sandboxes = []
     routes: dict[str, httpx2.AsyncBaseTransport] = {}
     for region, url in REGION_URLS.items():

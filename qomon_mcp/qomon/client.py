@@ -161,7 +161,10 @@ class QomonClient:
         return answer.many(Contact, "contacts")
 
     async def count_contacts(self, query: dict[str, Any]) -> int:
-        answer = await self._sender.send("count_contacts", json={"data": {"advanced_search": {"query": query}}})
+        # Qomon's reference lists `per_page` as required in this body (its docs' example leaves it out);
+        # a count reads no page, so the smallest valid size is sent.
+        search = {"query": query, "per_page": 1}
+        answer = await self._sender.send("count_contacts", json={"data": {"advanced_search": search}})
         total = pick(answer.data, "total")
         if isinstance(total, bool) or not isinstance(total, int | float | str):
             raise answer.malformed("expected a total")
@@ -187,8 +190,11 @@ class QomonClient:
     # Users and roles
 
     async def list_users(
-        self, limit: int | None = None, offset: int | None = None, sort: str | None = None
+        self, limit: int | None = None, offset: int | None = None, ascending: bool | None = None
     ) -> UserPage:
+        """One page of users, by surname then first name: A to Z unless `ascending` is False."""
+        # Qomon's `sort` is a boolean (true = ascending, its default), written out as the literal word.
+        sort = None if ascending is None else ("true" if ascending else "false")
         answer = await self._sender.send("list_users", params=_clean(limit=limit, offset=offset, sort=sort))
         if isinstance(answer.data, list):
             return UserPage(users=answer.many(User))
@@ -220,7 +226,8 @@ class QomonClient:
         return answer.many(Invitation, "invitations")
 
     async def invite_users(self, invitations: list[dict[str, Any]]) -> InvitationResult:
-        """Invite `[{email, role_id}]`; Qomon answers 201, or 207 when only some were accepted."""
+        """Invite `[{email, role_id?}]` (no role_id: Qomon's plain user role); Qomon answers 201,
+        or 207 when only some went through."""
         answer = await self._sender.send("invite_users", json={"data": {"invitations": invitations}})
         return invitation_result(answer)
 
@@ -242,11 +249,12 @@ class QomonClient:
         return answer.one(Team, "team")
 
     async def create_team(self, team: dict[str, Any]) -> Team:
+        """`team`'s `address` is an Address object, and its `leaders` must be among its `users`."""
         answer = await self._sender.send("create_team", json={"data": {"team": team}})
         return answer.one(Team, "team")
 
     async def replace_team(self, team: dict[str, Any]) -> Team:
-        """FULL replace of the team whose `id` is in `team`: fields left out are reset."""
+        """FULL replace of the team whose `id` is in `team`: fields left out are reset (the name is kept)."""
         answer = await self._sender.send("replace_team", json={"data": {"team": team}})
         return answer.one(Team, "team")
 

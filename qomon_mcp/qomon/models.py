@@ -7,7 +7,7 @@ lenient base in `models_base`. Writes take plain dicts, so there are no payload 
 from __future__ import annotations
 
 from .models_base import QomonModel
-from .models_contacts import Action, ActionAggregate, Address, Contact, Form, FormData, RefValue, Tag
+from .models_contacts import Action, ActionAggregate, Address, Contact, Form, FormData, Interaction, RefValue, Tag
 from .models_fundraising import (
     Bundle,
     BundleHistoryEntry,
@@ -49,6 +49,7 @@ __all__ = [
     "DonationPrice",
     "Form",
     "FormData",
+    "Interaction",
     "Invitation",
     "InvitationResult",
     "Membership",

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BeforeValidator, Field
 
 from .models_base import Id, ListOf, QomonModel, Text
 
-__all__ = ["Action", "ActionAggregate", "Address", "Contact", "Form", "FormData", "RefValue", "Tag"]
+__all__ = [
+    "Action",
+    "ActionAggregate",
+    "Address",
+    "Contact",
+    "Form",
+    "FormData",
+    "Interaction",
+    "RefValue",
+    "Tag",
+]
 
 
 class Address(QomonModel):
@@ -57,6 +67,27 @@ class FormData(QomonModel):
     deleted_at: Text | None = None
 
 
+class Interaction(QomonModel):
+    """A letter or call logged on a contact, sent with search results when interactions are asked for."""
+
+    id: Id | None = None
+    created_at: Text | None = Field(default=None, validation_alias=AliasChoices("created_at", "CreatedAt"))
+    type: Text | None = None
+    sub_type: Text | None = None
+    title: Text | None = None
+    comments: Any = None
+    files: Any = None
+    user_id: Id | None = None
+    action_id: Id | None = None
+
+
+def _name_to_tag(value: Any) -> Any:
+    """Tags given as plain names (the shape writes accept) read as `{name}`."""
+    if isinstance(value, list):
+        return [{"name": v} if isinstance(v, str) else v for v in value]
+    return [] if value is None else value
+
+
 class Contact(QomonModel):
     id: Id | None = None
     group_id: Id | None = None
@@ -77,7 +108,7 @@ class Contact(QomonModel):
     phone: Text | None = None
     mobile: Text | None = None
     address: Address | None = None
-    tags: ListOf[Tag] = Field(default_factory=list)
+    tags: Annotated[list[Tag], BeforeValidator(_name_to_tag)] = Field(default_factory=list)
     actions_ids: ListOf[Id] = Field(default_factory=list)
     user_id: Id | None = None
     user_contact_id: Id | None = None
@@ -88,7 +119,7 @@ class Contact(QomonModel):
     customfields: ListOf[FormData] = Field(
         default_factory=list, validation_alias=AliasChoices("customfields", "custom_fields")
     )
-    interactions: ListOf[Any] = Field(default_factory=list)
+    interactions: ListOf[Interaction] = Field(default_factory=list)
 
 
 class RefValue(QomonModel):
@@ -130,7 +161,8 @@ class Action(QomonModel):
     start: Text | None = None
     end: Text | None = None
     goal: Any = None
-    goal_forms: ListOf[Any] = Field(default_factory=list)
+    # An integer in Qomon's reference; older answers (and the emulator until now) list form ids.
+    goal_forms: int | list[Any] | None = None
     link: Text | None = None
     public: bool | None = None
     registration_link: Text | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from .models_base import Amount, Id, ListOf, QomonModel, Text
 
@@ -43,6 +43,11 @@ class Transaction(QomonModel):
     external_transaction_id: Id | None = None
     reimbursed_amount: Amount | None = None
     unpaid_amount: Amount | None = None
+    # Listed by Qomon's reference only.
+    payment_method: Any = None
+    delivered_at: Text | None = None
+    delivery_token: Text | None = None
+    comment_date: Text | None = None
 
 
 class Membership(QomonModel):
@@ -68,7 +73,10 @@ class Donation(QomonModel):
     donation_price_id: Id | None = None
     date: Text | None = None
     amount: Amount | None = None
-    amount_initial: Amount | None = None
+    # `amount_initial` in the docs, `initial_amount` in Qomon's reference.
+    amount_initial: Amount | None = Field(
+        default=None, validation_alias=AliasChoices("amount_initial", "initial_amount")
+    )
     currency: Text | None = None
     affectation: Text | None = None
     comment: Text | None = None
@@ -99,7 +107,7 @@ class BundlePage(QomonModel):
 
 class BundleHistoryEntry(QomonModel):
     id: Id | None = None
-    created_at: Text | None = Field(default=None, alias="CreatedAt")
+    created_at: Text | None = Field(default=None, validation_alias=AliasChoices("CreatedAt", "created_at"))
     transaction_bundle_id: Id | None = None
     kind: Text | None = None
     target_id: Id | None = None
@@ -118,7 +126,9 @@ class TransactionSettings(QomonModel):
     batch_serial: Any = None
     membership_prefix: Text | None = None
     membership_serial: Any = None
-    open_periods: ListOf[Any] = Field(default_factory=list)
+    # An object in Qomon's reference (a list in older answers); kept as sent.
+    open_periods: dict[str, Any] | list[Any] | None = None
+    additional_settings: dict[str, Any] | None = None
 
 
 class TransactionStatus(QomonModel):
@@ -142,9 +152,10 @@ class MembershipPrice(QomonModel):
     allow_custom_amount: bool | None = None
     hidden: bool | None = None
     membership_price_group_id: Id | None = None
-    kind: Text | None = None
-    rolling_period: Any = None
-    duration: Any = None
+    kind: Text | None = Field(default=None, description='"" for one person, "multi" for a couple.')
+    # Strings such as "Y" in Qomon's reference; a flag and a number of months in older answers.
+    rolling_period: bool | Text | None = None
+    duration: Text | None = None
 
 
 class MembershipPriceGroup(QomonModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from .models_base import Id, ListOf, QomonModel, Text
 
@@ -46,7 +46,8 @@ class User(QomonModel):
     birthdate: Text | None = None
     locale: Text | None = None
     avatar: Text | None = None
-    role: Any = None
+    # A role type ("admin") in most answers; read as a Role object too, the shape invitations use.
+    role: Role | Text | None = Field(default=None, union_mode="left_to_right")
     role_data: Role | None = None
     group_id: Id | None = None
     selected_group_id: list[Id] | Id | None = None
@@ -67,7 +68,9 @@ class Invitation(QomonModel):
     email: Text | None = None
     mobile_phone: Text | None = None
     role_id: Id | None = None
-    role: Any = None
+    # A Role object in Qomon's reference; older answers send the role's type as a string.
+    # Left to right: a smart union's strict first pass would set aside a Role's loosely typed fields.
+    role: Role | Text | None = Field(default=None, union_mode="left_to_right")
     created_at: Text | None = None
     last_sent: Text | None = None
     user_id: Id | None = None
@@ -86,6 +89,16 @@ class InvitationResult(QomonModel):
     raw: Any = None
 
 
+def _id_to_member(value: Any) -> Any:
+    """Members listed as bare ids (as team writes take them) read as `{id}`."""
+    if isinstance(value, list):
+        return [{"id": v} if isinstance(v, int | str) and not isinstance(v, bool) else v for v in value]
+    return [] if value is None else value
+
+
+Members = Annotated[list["TeamUser"], BeforeValidator(_id_to_member)]
+
+
 class TeamUser(QomonModel):
     id: Id | None = None
     firstname: Text | None = None
@@ -99,9 +112,11 @@ class Team(QomonModel):
     description: Text | None = None
     private: bool | None = None
     hide_users: bool | None = None
-    leaders: ListOf[TeamUser] = Field(default_factory=list)
-    users: ListOf[TeamUser] = Field(default_factory=list)
-    address: Any = None
+    leaders: Members = Field(default_factory=list)
+    users: Members = Field(default_factory=list)
+    # An Address object in Qomon's reference (the contact address shape); older answers send one line.
+    # Kept as the object sent: the team tools merge parts into it and send it back whole.
+    address: dict[str, Any] | Text | None = None
     group_id: Id | None = None
     created_at: Text | None = None
     updated_at: Text | None = None

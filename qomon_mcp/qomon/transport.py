@@ -25,6 +25,7 @@ from .. import __version__
 from ..spec.endpoints import endpoint
 from . import errors
 from .models import Invitation, InvitationResult
+from .models_base import answer_path
 from .ratelimit import TokenBucket, bucket_for
 
 __all__ = ["Answer", "Sender", "invitation_result", "pick"]
@@ -66,24 +67,61 @@ class Answer:
         return errors.MalformedResponse(self.endpoint, self.status, what)
 
     def one(self, model: type[M], *keys: str) -> M:
-        return self._validate(model, pick(self.data, *keys))
+        """The object under the first of `keys`; a list of objects where one was expected gives its first."""
+        key = _found_key(self.data, keys)
+        value = pick(self.data, *keys)
+        if isinstance(value, list):
+            objects = [item for item in value if isinstance(item, dict)]
+            if not objects:
+                raise self.malformed(f"expected one {model.__name__}")
+            logger.debug("%s: one %s expected under %s, a list came: its first item is read",
+                          self.endpoint, model.__name__, key or "data")  # fmt: skip
+            value = objects[0]
+        return self._validate(model, value, key or model.__name__)
 
     def many(self, model: type[M], *keys: str) -> list[M]:
+        """The list under the first of `keys`; one object where a list was expected is a list of one.
+
+        An item that is not an object at all is left out, with a DEBUG line naming its place."""
+        key = _found_key(self.data, keys) or "data"
         items = pick(self.data, *keys)
-        if isinstance(items, dict):  # an object wrapping the list under an unexpected name
+        if isinstance(items, dict) and not _looks_like(model, items):
+            # An object wrapping the list under an unexpected name.
             lists = [v for v in items.values() if isinstance(v, list)]
             items = lists[0] if len(lists) == 1 else items
         if items is None:
             return []
+        if isinstance(items, dict):  # one entry sent bare (a bundle's history, in Qomon's reference)
+            items = [items]
         if not isinstance(items, list):
             raise self.malformed(f"expected a list of {model.__name__}")
-        return [self._validate(model, item) for item in items]
+        parsed = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict | BaseModel):
+                logger.debug("%s: left out %s[%d], not an object (%s)",
+                             self.endpoint, key, index, type(item).__name__)  # fmt: skip
+                continue
+            parsed.append(self._validate(model, item, f"{key}[{index}]"))
+        return parsed
 
-    def _validate(self, model: type[M], value: Any) -> M:
+    def _validate(self, model: type[M], value: Any, path: str | None = None) -> M:
+        token = answer_path.set(path)
         try:
             return model.model_validate(value)
         except ValidationError:
             raise self.malformed(f"unexpected {model.__name__} shape") from None
+        finally:
+            answer_path.reset(token)
+
+
+def _found_key(data: Any, keys: tuple[str, ...]) -> str | None:
+    return next((k for k in keys if k in data), None) if isinstance(data, dict) else None
+
+
+def _looks_like(model: type[BaseModel], value: dict[str, Any]) -> bool:
+    """Whether `value` is one `model` itself rather than an envelope: it has one of its fields."""
+    spellings = {name for name in model.model_fields} | {f.alias for f in model.model_fields.values() if f.alias}
+    return any(key in spellings for key in value)
 
 
 def _retry_after(headers: httpx2.Headers) -> float:

@@ -30,7 +30,7 @@ from qomon_mcp.sandbox.faults import Faults
 from qomon_mcp.sandbox.gate import Gate
 from qomon_mcp.sandbox.ratelimit import RateLimiter
 from qomon_mcp.sandbox.requestlog import LoggedRequest
-from qomon_mcp.sandbox.space import Space
+from qomon_mcp.sandbox.space import Now, Space
 from qomon_mcp.sandbox.transport import SandboxTransport
 from qomon_mcp.sandbox.upsert import UpsertQueue
 from qomon_mcp.sandbox.web import ApiError, api_error_response
@@ -99,9 +99,19 @@ class Sandbox:
 
 
 def create_demo_sandbox(
-    seed: int = 0, *, now: datetime | None = None, contacts: int = 3000, **kwargs: Any
+    seed: int = 0,
+    *,
+    now: datetime | None = None,
+    clock: Now | None = None,
+    contacts: int = 3000,
+    **kwargs: Any,
 ) -> Sandbox:
-    """A sandbox over the EU and US demo spaces (keys in `seed.DEMO_KEYS`), dated from `now`."""
+    """A sandbox over the demo spaces (keys in `seed.DEMO_KEYS`), all on one clock.
+
+    Without `now` or `clock` the spaces are laid out around `seed.DEFAULT_NOW` and their
+    clock is pinned there (tests); `clock=real_clock` dates them from today and keeps
+    reading real time (a sandbox for people).
+    """
     from qomon_mcp.sandbox.seed import build_demo_spaces
 
-    return Sandbox(build_demo_spaces(seed=seed, now=now, contacts=contacts), **kwargs)
+    return Sandbox(build_demo_spaces(seed=seed, now=now, clock=clock, contacts=contacts), **kwargs)

@@ -1,11 +1,11 @@
 """The contact record: its writable fields, their checks, and the blank contact.
 
 POST and PATCH /contacts take the read shape back (so that a client can GET,
-edit and PATCH), with answers written as `formdatas` / `custom_fields`
-`[{form_id, form_ref_id, data, date}]`. Read-only fields (`id`, `CreatedAt`,
-`customfields`, ...) are accepted and ignored, any other key is refused.
-Reading `customfields` back as a write would be a silent no-op on Qomon, so
-custom fields a client does not resend under `custom_fields` are cleared.
+edit and PATCH), with answers written as `formdatas` and custom-field answers
+as `customfields` (the reference's spelling) or `custom_fields` (the docs'):
+both are read, alike (shapes file, "Types and rules"). Read-only fields (`id`,
+`CreatedAt`, ...) and keys Qomon does not know are ignored, not refused (same
+section); `user_id` is writable and tags may be plain strings or {name}.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from qomon_mcp.sandbox.validation import check_bool, check_date, check_int, chec
 from qomon_mcp.sandbox.web import fail
 
 __all__ = [
+    "ADDRESS_EXTRA_FIELDS",
     "ADDRESS_FIELDS",
     "READ_ONLY_FIELDS",
     "TEXT_FIELDS",
@@ -53,11 +54,11 @@ WRITABLE_FIELDS = frozenset(
         "user_contact_id",
         "formdatas",
         "custom_fields",
+        "customfields",
+        "user_id",
     }
 )
-READ_ONLY_FIELDS = frozenset(
-    {"id", "group_id", "CreatedAt", "UpdatedAt", "lastchange", "user_id", "customfields", "interactions"}
-)
+READ_ONLY_FIELDS = frozenset({"id", "group_id", "CreatedAt", "UpdatedAt", "lastchange", "interactions"})
 ADDRESS_FIELDS = (
     "id",
     "housenumber",
@@ -80,6 +81,9 @@ ADDRESS_FIELDS = (
     "invalid",
 )
 _ADDRESS_NUMBERS = frozenset({"score", "latitude", "longitude"})
+# Address parts the reference can search on (shapes file, "Types and rules") but the read shape
+# does not list: kept when a write sends them, absent otherwise.
+ADDRESS_EXTRA_FIELDS = ("county", "building_type")
 
 
 def blank_contact(space: Space, contact_id: int, created_at: str, now: str) -> Record:
@@ -107,7 +111,11 @@ def blank_contact(space: Space, contact_id: int, created_at: str, now: str) -> R
 
 
 def check_scalar(field: str, value: Any) -> Any:
-    """The clean value of one scalar contact field, or a 422."""
+    """The clean value of one scalar contact field, or a 422.
+
+    Types from the shapes file's Contact: gender M|F|O, birthdate a date-time, age_category
+    an int (0-6 per the docs' age_cat), black_list a bool, the rest strings.
+    """
     if field in TEXT_FIELDS:
         return check_str(field, value)
     if field == "gender":
@@ -128,13 +136,22 @@ def check_scalar(field: str, value: Any) -> Any:
     raise AssertionError(field)
 
 
-def check_address(value: Any, existing: Record | None, space: Space) -> Record | None:
-    """An address merged over `existing` (None: a fresh one); every read field is present."""
+def check_address(
+    value: Any, existing: Record | None, space: Space, *, ignore_unknown: bool = False
+) -> Record | None:
+    """An address merged over `existing` (None: a fresh one); every read field is present.
+
+    `ignore_unknown` drops keys an address does not have instead of refusing them: contact
+    writes do (shapes file, "Types and rules": extra keys are not refused).
+    """
     if value is None:
         return None
     if not isinstance(value, dict):
         raise fail(422, address="must be an object")
-    check_unknown_keys("address", value, frozenset(ADDRESS_FIELDS))
+    known = frozenset(ADDRESS_FIELDS + ADDRESS_EXTRA_FIELDS)
+    if ignore_unknown:
+        value = {k: v for k, v in value.items() if k in known}
+    check_unknown_keys("address", value, known)
     address: Record = dict(existing) if existing else dict.fromkeys(ADDRESS_FIELDS, "")
     if not existing:
         address.update(id=space.next_id(), score=None, latitude=None, longitude=None, invalid=False)
@@ -153,14 +170,22 @@ def check_address(value: Any, existing: Record | None, space: Space) -> Record |
 
 
 def check_tags(value: Any) -> list[Record]:
-    """The tags of a write ([{name}]), checked; a 422 for anything else."""
+    """The tags of a write as [{name, ...}], checked; a 422 for anything else.
+
+    A tag may be a plain string as well as a {name} object (shapes file, "Types and rules";
+    the docs' contact overview writes `"tags": ["important", "vip"]`).
+    """
     if not isinstance(value, list):
-        raise fail(422, tags="must be a list of {name}")
+        raise fail(422, tags='must be a list of tag names or {"name": "..."} objects')
+    tags: list[Record] = []
     for index, tag in enumerate(value):
+        if isinstance(tag, str):
+            tag = {"name": tag}
         if not isinstance(tag, dict) or not isinstance(tag.get("name"), str) or not tag["name"].strip():
-            raise fail(422, **{f"tags[{index}]": 'must be an object {"name": "..."}'})
+            raise fail(422, **{f"tags[{index}]": 'must be a tag name or an object {"name": "..."}'})
         check_unknown_keys(f"tags[{index}]", tag, frozenset({"name", "color", "appearance_count"}))
-    return value
+        tags.append(tag)
+    return tags
 
 
 def make_tags(value: Any, existing: list[Record], space: Space) -> list[Record]:

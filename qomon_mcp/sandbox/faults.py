@@ -14,17 +14,26 @@ matches (`times=None`: never used up). Kinds:
                of a creation duplicates it. Only the sandbox's transport can show a
                drop; over a real socket (uvicorn) it degrades to a 500.
 - "malformed": a 200 whose body is not valid JSON; processed only with `after=True`.
+- "drift":     the request is processed normally, then one field of the JSON answer
+               takes another shape: the value at `path` is replaced by `value`. A path
+               is dotted keys from the body's root, `[]` for every item of a list or
+               `[N]` for one ("data.ActionsAggreg[].Action.goal_forms",
+               "data.contacts[0].tags"); a path that finds nothing leaves the body as it
+               is. It stands for Qomon answering in a shape the client did not expect,
+               which `qomon-mcp doctor` must report.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["FAULT_KINDS", "ConnectionDropped", "Fault", "Faults"]
+__all__ = ["FAULT_KINDS", "ConnectionDropped", "Fault", "Faults", "drift_body"]
 
-FaultKind = Literal["status", "delay", "drop", "malformed"]
-FAULT_KINDS: tuple[str, ...] = ("status", "delay", "drop", "malformed")
+FaultKind = Literal["status", "delay", "drop", "malformed", "drift"]
+FAULT_KINDS: tuple[str, ...] = ("status", "delay", "drop", "malformed", "drift")
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d*)\]")
 
 
 class ConnectionDropped(Exception):
@@ -45,6 +54,8 @@ class Fault:
     delay: float = 0.0
     after: bool = False
     retry_after: int | None = None
+    path: str | None = None
+    value: Any = None
 
     def matches(self, method: str, route: str) -> bool:
         return (self.route is None or self.route == route) and (self.method is None or self.method == method)
@@ -67,9 +78,13 @@ class Faults:
         delay: float = 0.0,
         after: bool = False,
         retry_after: int | None = None,
+        path: str | None = None,
+        value: Any = None,
     ) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
+        if kind == "drift":
+            _parse_path(path)
         if kind == "status" and (status is None or not 400 <= status <= 599):
             raise ValueError("a status fault needs an error status (400-599)")
         if times is not None and times < 1:
@@ -85,6 +100,8 @@ class Faults:
             delay=delay,
             after=after,
             retry_after=retry_after,
+            path=path,
+            value=value,
         )
         self._pending.append(fault)
         return fault
@@ -106,3 +123,45 @@ class Faults:
                         self._pending.remove(fault)
                 return fault
         return None
+
+
+def _parse_path(path: str | None) -> list[str | int | None]:
+    """ "data.contacts[].tags" -> ["data", "contacts", None, "tags"] (None: every item)."""
+    if not path:
+        raise ValueError("a drift fault needs the path of the field to alter")
+    parts: list[str | int | None] = []
+    position = 0
+    for match in _PATH_PART.finditer(path):
+        gap = path[position : match.start()]
+        if gap not in ("", "."):
+            break
+        key, index = match.groups()
+        parts.append(key if key is not None else int(index) if index else None)
+        position = match.end()
+    if position != len(path) or not parts:
+        raise ValueError(f"cannot read the drift path {path!r}; write it like data.contacts[].tags")
+    return parts
+
+
+def drift_body(body: Any, path: str, value: Any) -> Any:
+    """`body` with the value at `path` replaced by `value` (in place); unchanged where the path finds nothing."""
+    parts = _parse_path(path)
+
+    def walk(node: Any, rest: list[str | int | None]) -> None:
+        head, tail = rest[0], rest[1:]
+        if head is None or isinstance(head, int):
+            if not isinstance(node, list):
+                return
+            indexes = range(len(node)) if head is None else [head] if head < len(node) else []
+        else:
+            if not isinstance(node, dict) or head not in node:
+                return
+            indexes = [head]
+        for index in indexes:
+            if tail:
+                walk(node[index], tail)
+            else:
+                node[index] = value
+
+    walk(body, parts)
+    return body

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qomon_mcp.sandbox.faults import ConnectionDropped, Fault
+from qomon_mcp.sandbox.faults import ConnectionDropped, Fault, drift_body
 from qomon_mcp.sandbox.requestlog import LoggedRequest, key_hash
 from qomon_mcp.sandbox.web import SANDBOX_SCOPE_KEY, SPACE_SCOPE_KEY
 from qomon_mcp.spec.endpoints import Endpoint, endpoint
@@ -46,6 +46,37 @@ async def _answer(send: Send, status: int, body: Any, headers: dict[str, str] | 
     header_list += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": header_list})
     await send({"type": "http.response.body", "body": raw})
+
+
+def _drifting(send: Send, fault: Fault) -> Send:
+    """A `send` that holds the answer back, alters one field of its JSON body, and sends it on."""
+    held: dict[str, Any] = {"start": None, "body": b""}
+
+    async def hold(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            held["start"] = message
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        held["body"] += message.get("body", b"")
+        if message.get("more_body"):
+            return
+        body: bytes = held["body"]
+        start = held["start"]
+        try:
+            # Only a successful answer drifts: an error answer says nothing about the shape of data.
+            decoded = json.loads(body) if 200 <= start["status"] < 300 else None
+        except ValueError:
+            decoded = None
+        if decoded is not None:
+            assert fault.path is not None
+            body = json.dumps(drift_body(decoded, fault.path, fault.value)).encode()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return hold
 
 
 class Gate:
@@ -104,6 +135,9 @@ class Gate:
         key: str | None,
         seen: dict[str, int],
     ) -> None:
+        if fault.kind == "drift":
+            await self._serve(scope, receive, _drifting(send, fault), found, key)
+            return
         if fault.kind == "status":
             assert fault.status is not None
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}

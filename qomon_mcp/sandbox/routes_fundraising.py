@@ -3,9 +3,13 @@
 History records every change, one entry per item touched, `kind` naming the
 item ("transaction", "membership", "donation") as in the demo data: a creation
 has `old` null, a deletion `new` null, an update both (an update that changes
-nothing is not a change; a refund's status change shows in the transaction's
-old and new). Deleting a bundle logs the deletion of each of its items; its
-history stays readable, the bundle does not.
+nothing is not a change). A transaction whose status changes also gets a
+"transaction_status" entry, old and new being `{"status_id": ...}` (shapes file,
+"Types and rules": entry kinds include transaction_status). Deleting a bundle
+logs the deletion of each of its items; its history stays readable, the bundle
+does not. The history's `data` is a list of entries: the reference's example
+shows one object, other sources a list; the emulator answers the list, the
+complete history the docs describe ("Get transaction bundle history").
 """
 
 from __future__ import annotations
@@ -17,14 +21,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from qomon_mcp.sandbox.bundle_rules import ITEM_KINDS, check_item, history_entry, summary
+from qomon_mcp.sandbox.bundle_rules import ITEM_KINDS, check_item, history_entry, status_entry, summary
 from qomon_mcp.sandbox.space import Space, utc_now_iso
 from qomon_mcp.sandbox.validation import check_unknown_keys, parse_iso
 from qomon_mcp.sandbox.web import (
     data_object,
     fail,
     json_body,
-    no_content,
     not_found,
     page_params,
     path_id,
@@ -38,8 +41,8 @@ Record = dict[str, Any]
 _ARRAYS = frozenset(ITEM_KINDS)
 
 
-def _arrays(data: Record) -> dict[str, list[Any]]:
-    check_unknown_keys("", data, _ARRAYS)
+def _arrays(data: Record, *, extra: frozenset[str] = frozenset()) -> dict[str, list[Any]]:
+    check_unknown_keys("", data, _ARRAYS | extra)
     arrays = {}
     for array in ITEM_KINDS:
         value = data.get(array)
@@ -70,10 +73,10 @@ async def create_bundle(request: Request) -> Response:
     if not arrays["transactions"]:
         raise fail(422, transactions="at least one transaction is required")
     checked = {
-        array: [check_item(space, array, i, item, with_id=False) for i, item in enumerate(items)]
+        array: [check_item(space, array, i, item) for i, item in enumerate(items)]
         for array, items in arrays.items()
     }
-    now = utc_now_iso()
+    now = utc_now_iso(space)
     bundle_id = space.next_id()
     bundle: Record = {"id": bundle_id}
     for array, items in checked.items():
@@ -103,22 +106,34 @@ async def get_bundle(request: Request) -> Response:
     return success(_bundle(space_of(request), path_id(request)))
 
 
+def _bundle_id_in_body(body: Any, data: Record) -> Any:
+    # docs, "Update and refund bundles": the id beside "data"; the reference's
+    # example puts it inside "data" (shapes file, "Types and rules": both).
+    top = body.get("id") if isinstance(body, dict) else None
+    inner = data.get("id")
+    if top is not None and inner is not None and top != inner:
+        raise fail(422, id="the bundle id is given twice, with two values")
+    return top if top is not None else inner
+
+
 async def update_bundle(request: Request) -> Response:
     space = space_of(request)
     bundle_id = path_id(request)
     bundle = _bundle(space, bundle_id)
     body = await json_body(request)
-    # The docs' refund example also repeats the bundle id beside "data".
-    if isinstance(body, dict) and body.get("id") not in (None, bundle_id):
-        raise fail(422, id="does not match the bundle in the path")
     if isinstance(body, dict):
         check_unknown_keys("", body, frozenset({"id", "data"}))
-    arrays = _arrays(await data_object(request))
+    data = await data_object(request)
+    # A body naming another bundle than the path is refused rather than guessed at.
+    if _bundle_id_in_body(body, data) not in (None, bundle_id):
+        raise fail(422, id="does not match the bundle in the path")
+    arrays = _arrays(data, extra=frozenset({"id"}))
+    # docs, "Update a transaction bundle": additive; an item with an id is updated,
+    # one without is added, an item not sent is left alone.
     plan: list[tuple[str, Record | None, Record]] = []
     for array, items in arrays.items():
         own = {item["id"]: item for item in bundle[array]}
         for index, item in enumerate(items):
-            fields = check_item(space, array, index, item, with_id=True)
             target = None
             if isinstance(item, dict) and item.get("id") is not None:
                 target = own.get(item["id"])
@@ -126,8 +141,8 @@ async def update_bundle(request: Request) -> Response:
                     raise fail(
                         422, **{f"{array}[{index}].id": f"is not a {ITEM_KINDS[array][0]} of this bundle"}
                     )
-            plan.append((array, target, fields))
-    now = utc_now_iso()
+            plan.append((array, target, check_item(space, array, index, item, target=target)))
+    now = utc_now_iso(space)
     for array, target, fields in plan:
         kind = ITEM_KINDS[array][0]
         if target is None:
@@ -140,6 +155,9 @@ async def update_bundle(request: Request) -> Response:
         old = copy.deepcopy(target)
         target.update(fields)
         _log(space, bundle_id, kind, target["id"], old, copy.deepcopy(target), now)
+        if kind == "transaction" and old.get("status_id") != target.get("status_id"):
+            history = space.bundle_history.setdefault(bundle_id, [])
+            history.append(status_entry(space, bundle_id, target["id"], old["status_id"], target["status_id"], now))
     bundle["summary"] = summary(bundle)
     return success(bundle)
 
@@ -148,12 +166,13 @@ async def delete_bundle(request: Request) -> Response:
     space = space_of(request)
     bundle_id = path_id(request)
     bundle = _bundle(space, bundle_id)
-    now = utc_now_iso()
+    now = utc_now_iso(space)
     for array, (kind, _, _) in ITEM_KINDS.items():
         for item in bundle[array]:
             _log(space, bundle_id, kind, item["id"], copy.deepcopy(item), None, now)
     del space.bundles[bundle_id]
-    return no_content()
+    # shapes file, "Types and rules": this delete answers 200 with a JSON body, not 204.
+    return success({"id": bundle_id})
 
 
 async def get_bundle_history(request: Request) -> Response:

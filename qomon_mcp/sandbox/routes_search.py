@@ -16,6 +16,7 @@ __all__ = ["HANDLERS"]
 async def _query(request: Request) -> tuple[dict[str, Any], bool]:
     data = await data_object(request)
     advanced = data.get("advanced_search")
+    # Docs, search overview and "Contact count KPI": the query sits in data.advanced_search.
     if not isinstance(advanced, dict):
         raise fail(422, advanced_search="required: an object with query and per_page")
     advanced = dict(advanced)

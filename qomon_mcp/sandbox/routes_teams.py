@@ -1,4 +1,8 @@
-"""Teams (PATCH is a full replace, DELETE a soft delete) and POST /global-message."""
+"""Teams (PATCH is a full replace, DELETE a soft delete) and POST /global-message.
+
+Part of the users API: validation failures answer 400. A team's `address` is
+an Address object, the contact's address shape, or null.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,23 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from qomon_mcp.sandbox.contact_model import check_address
 from qomon_mcp.sandbox.space import Space, utc_now_iso
-from qomon_mcp.sandbox.validation import check_bool, check_int, check_str, check_unknown_keys
-from qomon_mcp.sandbox.web import data_object, fail, not_found, path_id, query_int, space_of, success
+from qomon_mcp.sandbox.validation import check_bool, check_int, check_str
+from qomon_mcp.sandbox.web import (
+    data_object,
+    fail,
+    invalid_is_400,
+    not_found,
+    path_id,
+    query_int,
+    space_of,
+    success,
+)
 
 __all__ = ["HANDLERS"]
 
 Record = dict[str, Any]
-_TEAM_FIELDS = frozenset({"name", "users", "leaders", "description", "private", "hide_users", "address"})
 
 
 def _shown(team: Record) -> Record:
@@ -46,28 +59,35 @@ def _members(space: Space, field: str, value: Any) -> list[Record]:
     return members
 
 
-def _team_fields(space: Space, payload: Record) -> Record:
-    """Every field of a team from a payload: what is not sent takes its zero value."""
-    address = payload.get("address")
-    if address is not None and not isinstance(address, str):
-        raise fail(422, address="must be a string")
+def _team_fields(space: Space, payload: Record, *, name: str | None = None) -> Record:
+    """Every field of a team from a payload: what is not sent takes its zero value.
+
+    `name` is the team's current name, kept when the payload has none.
+    """
+    sent_name = payload.get("name")
+    # A team has a name (docs, "Create a new team"; shapes file, "Types and rules":
+    # PATCH without one keeps it; "" counts as not sent, being a string's zero value).
+    if name is None or sent_name not in (None, ""):
+        name = check_str("name", sent_name, required=True).strip()
     return {
-        "name": check_str("name", payload.get("name"), required=True).strip(),
+        "name": name,
         "description": check_str("description", payload.get("description")),
         "private": check_bool("private", payload.get("private")),
         "hide_users": check_bool("hide_users", payload.get("hide_users")),
         "leaders": _members(space, "leaders", payload.get("leaders")),
         "users": _members(space, "users", payload.get("users")),
-        "address": address or None,
+        # shapes file, "Types and rules": the address is an Address object (the contact's shape).
+        "address": check_address(payload.get("address"), None, space),
     }
 
 
-async def _team_payload(request: Request, allowed: frozenset[str]) -> Record:
+async def _team_payload(request: Request) -> Record:
     data = await data_object(request)
     team = data.get("team")
     if not isinstance(team, dict):
         raise fail(422, team='required: the body must be {"data": {"team": {...}}}')
-    check_unknown_keys("team", team, allowed)
+    # Other keys (the read shape's created_at, updated_at...) are ignored: no
+    # source says Qomon refuses them.
     return team
 
 
@@ -99,32 +119,42 @@ async def get_team(request: Request) -> Response:
 
 async def create_team(request: Request) -> Response:
     space = space_of(request)
-    payload = await _team_payload(request, _TEAM_FIELDS)
-    now = utc_now_iso()
-    team = {"id": space.next_id(), **_team_fields(space, payload), "created_at": now, "updated_at": now}
+    payload = await _team_payload(request)
+    fields = _team_fields(space, payload)
+    # shapes file, "Types and rules": POST /teams takes users and leaders, and the
+    # leaders must be among the users.
+    members = {m["id"] for m in fields["users"]}
+    for index, leader in enumerate(fields["leaders"]):
+        if leader["id"] not in members:
+            raise fail(422, **{f"leaders[{index}].id": "must also be among the team's users"})
+    now = utc_now_iso(space)
+    team = {"id": space.next_id(), **fields, "created_at": now, "updated_at": now}
     space.teams[team["id"]] = team
     return success({"team": _shown(team)})
 
 
 async def replace_team(request: Request) -> Response:
     space = space_of(request)
-    payload = await _team_payload(request, _TEAM_FIELDS | {"id"})
+    payload = await _team_payload(request)
     team = _live(space, check_int("team.id", payload.get("id")))
-    team.update(_team_fields(space, payload), updated_at=utc_now_iso())
+    # docs, "Update an existing team (full replace)": what is not sent is reset;
+    # shapes file, "Types and rules": except the name, kept when not sent.
+    team.update(_team_fields(space, payload, name=team["name"]), updated_at=utc_now_iso(space))
     return success({"team": _shown(team)})
 
 
 async def delete_team(request: Request) -> Response:
     space = space_of(request)
     team = _live(space, path_id(request))
-    team["deleted_at"] = utc_now_iso()
+    team["deleted_at"] = utc_now_iso(space)
     return success({"message": "Team deleted", "team_id": team["id"]})
 
 
 async def send_global_message(request: Request) -> Response:
     space = space_of(request)
     data = await data_object(request)
-    check_unknown_keys("", data, frozenset({"title", "body", "team_ids"}))
+    # shapes file, "Users, roles, teams, invitations, messages": {title, body, team_ids [int]};
+    # docs, "Send a global message to provided teams": the teams are named. Other keys are ignored.
     title = check_str("title", data.get("title"), required=True)
     body = check_str("body", data.get("body"), required=True)
     team_ids = data.get("team_ids")
@@ -140,18 +170,21 @@ async def send_global_message(request: Request) -> Response:
             "title": title,
             "body": body,
             "team_ids": list(team_ids),
-            "created_at": utc_now_iso(),
+            "created_at": utc_now_iso(space),
         }
     )
     return success({"accepted": True})
 
 
 HANDLERS = {
-    "list_teams": list_teams,
-    "list_public_teams": list_public_teams,
-    "get_team": get_team,
-    "create_team": create_team,
-    "replace_team": replace_team,
-    "delete_team": delete_team,
-    "send_global_message": send_global_message,
+    name: invalid_is_400(handler)
+    for name, handler in {
+        "list_teams": list_teams,
+        "list_public_teams": list_public_teams,
+        "get_team": get_team,
+        "create_team": create_team,
+        "replace_team": replace_team,
+        "delete_team": delete_team,
+        "send_global_message": send_global_message,
+    }.items()
 }

@@ -1,14 +1,17 @@
-"""Users, roles and invitations.
+"""Users, roles and invitations (the users API: its validation failures answer 400).
 
-GET /users takes `sort` as a field name, `-` in front for descending: id,
-created_at, updated_at, surname, firstname or mail (default: id ascending).
-A space must keep a superadmin (the mandatory role), so the last one can be
-neither demoted nor deleted: a 422 names the problem.
+GET /users takes `sort` as a boolean: true (the default) lists users by
+surname then first name, A to Z; false, Z to A. A space must keep a superadmin
+(the mandatory role), so the last one can be neither demoted nor deleted.
 
-POST /users/invitation answers, in the usual envelope,
-`{"invitations": [created Invitation...], "errors": [{"index", "email", "error"}]}`:
-201 when every invitation was created, 207 when only some were, 422 (with the
-same two lists, status "fail") when none was.
+POST /users/invitation takes `[{email, role_id?}]` and answers, in the usual
+envelope, `{"invitations": [Invitation sent...], "errors": [{index, email,
+error}], "results": [one per item, in order]}`. Each result has `index`,
+`email` and `status`: "invited" (with `invitation_id`), "added" (the email has
+an account in another space: the user joins this one, with `user_id`),
+"member" (already a user of this space, with `user_id`) or "failed" (with
+`error`). 201 when every item went through, 207 with status "fail" when only
+some did, 400 when none did.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from qomon_mcp.sandbox.invitations import invite
 from qomon_mcp.sandbox.space import Space, utc_now_iso
-from qomon_mcp.sandbox.validation import check_date, check_int, check_str, check_unknown_keys, is_email
+from qomon_mcp.sandbox.validation import check_date, check_int, check_str, is_email
 from qomon_mcp.sandbox.web import (
+    SANDBOX_SCOPE_KEY,
     data_object,
     fail,
-    no_content,
+    invalid_is_400,
     not_found,
     page_params,
     path_id,
@@ -34,10 +39,11 @@ from qomon_mcp.sandbox.web import (
 __all__ = ["HANDLERS"]
 
 Record = dict[str, Any]
-_SORTS = ("id", "created_at", "updated_at", "surname", "firstname", "mail")
 _USER_FIELDS = frozenset(
     {"mail", "surname", "firstname", "phone", "address", "city", "postal", "location", "avatar", "birthdate"}
 )
+# The usual spellings of a boolean query parameter.
+_TRUE, _FALSE = frozenset({"true", "1", "t"}), frozenset({"false", "0", "f"})
 
 
 def _user(space: Space, request: Request) -> Record:
@@ -51,20 +57,26 @@ def _superadmins(space: Space) -> list[int]:
     return [uid for uid, u in space.users.items() if (u.get("role_data") or {}).get("type") == "superadmin"]
 
 
+def _ascending(request: Request) -> bool:
+    # shapes file, "Types and rules": `sort` is a boolean, true (the default) =
+    # ascending by surname then first name, false = descending; it is not a field
+    # name. Qomon's reference types it boolean, so a typed parameter that does not
+    # parse (sort=id) is refused with a 400, as any malformed query value is.
+    raw = (request.query_params.get("sort") or "true").lower()
+    if raw not in _TRUE | _FALSE:
+        raise fail(400, sort="must be true (A to Z by surname, then first name) or false (Z to A)")
+    return raw in _TRUE
+
+
 async def list_users(request: Request) -> Response:
     space = space_of(request)
     limit, offset = page_params(request)
-    sort = request.query_params.get("sort") or "id"
-    field = sort.removeprefix("-")
-    if field not in _SORTS:
-        raise fail(422, sort=f"must be one of {', '.join(_SORTS)}, with - in front for descending")
+    ascending = _ascending(request)
 
-    def key(user: Record) -> tuple[bool, Any, int]:
-        value = user.get(field)
-        value = value.casefold() if isinstance(value, str) else value
-        return (value is None, value if value is not None else 0, user["id"])
+    def key(user: Record) -> tuple[str, str, int]:
+        return ((user.get("surname") or "").casefold(), (user.get("firstname") or "").casefold(), user["id"])
 
-    users = sorted(space.users.values(), key=key, reverse=sort.startswith("-"))
+    users = sorted(space.users.values(), key=key, reverse=not ascending)
     return success({"count": len(users), "users": users[offset : offset + limit]})
 
 
@@ -76,12 +88,14 @@ async def update_user(request: Request) -> Response:
     space = space_of(request)
     user = _user(space, request)
     data = await data_object(request)
-    check_unknown_keys("", data, _USER_FIELDS)
+    # docs, "Update a user": a partial update; shapes file, "Users, roles, teams,
+    # invitations, messages": `mail` is required. Keys outside the body's list are ignored.
     mail = data.get("mail")
     if not isinstance(mail, str) or not mail.strip():
         raise fail(422, mail="required")
     if not is_email(mail):
         raise fail(422, mail="is not a valid email address")
+    # A mail names one account (invitations find accounts by it), so users cannot share one.
     if any(
         u["id"] != user["id"] and (u.get("mail") or "").casefold() == mail.casefold()
         for u in space.users.values()
@@ -95,20 +109,22 @@ async def update_user(request: Request) -> Response:
         changes["birthdate"] = (
             None if data["birthdate"] in (None, "") else check_date("birthdate", data["birthdate"])
         )
-    user.update(changes, updated_at=utc_now_iso())
+    user.update(changes, updated_at=utc_now_iso(space))
     return success("Successfully updated")
 
 
 async def delete_user(request: Request) -> Response:
     space = space_of(request)
     user = _user(space, request)
+    # docs, "Roles": superadmin is the mandatory role, so the last one stays.
     if _superadmins(space) == [user["id"]]:
         raise fail(422, id="the last superadmin cannot be removed from the space")
     del space.users[user["id"]]
     for team in space.teams.values():
         for key in ("users", "leaders"):
             team[key] = [m for m in team.get(key) or [] if m.get("id") != user["id"]]
-    return no_content()
+    # shapes file, "Types and rules": this delete answers 200 with a JSON body, not 204.
+    return success("Successfully deleted")
 
 
 async def change_user_role(request: Request) -> Response:
@@ -122,9 +138,10 @@ async def change_user_role(request: Request) -> Response:
     role = space.roles.get(role_id)
     if role is None:
         raise fail(422, role_id="unknown role; see GET /roles")
+    # docs, "Roles": superadmin is the mandatory role, so the last one stays.
     if role.get("type") != "superadmin" and _superadmins(space) == [user_id]:
         raise fail(422, role_id="the space's last superadmin cannot be demoted")
-    user.update(role=role.get("type"), role_data=dict(role), updated_at=utc_now_iso())
+    user.update(role=role.get("type"), role_data=dict(role), updated_at=utc_now_iso(space))
     return success("Successfully updated")
 
 
@@ -137,73 +154,43 @@ async def list_invitations(request: Request) -> Response:
     return success({"invitations": list(space_of(request).invitations.values())})
 
 
-def _invitation_error(space: Space, item: Any, taken: set[str]) -> str | None:
-    if not isinstance(item, dict):
-        return "must be an object {email, role_id}"
-    email, role_id = item.get("email"), item.get("role_id")
-    if not is_email(email):
-        return "invalid email address"
-    if isinstance(role_id, bool) or not isinstance(role_id, int) or role_id not in space.roles:
-        return "unknown role_id; see GET /roles"
-    if any((u.get("mail") or "").casefold() == email.casefold() for u in space.users.values()):
-        return "already a user of this space"
-    if email.casefold() in taken:
-        return "already invited"
-    return None
-
-
 async def invite_users(request: Request) -> Response:
     space = space_of(request)
     data = await data_object(request)
     items = data.get("invitations")
     if not isinstance(items, list) or not items:
         raise fail(422, invitations="required: a non-empty list of {email, role_id}")
-    taken = {(i.get("email") or "").casefold() for i in space.invitations.values()}
-    created: list[Record] = []
-    errors: list[Record] = []
-    now = utc_now_iso()
-    for index, item in enumerate(items):
-        problem = _invitation_error(space, item, taken)
-        if problem is not None:
-            email = item.get("email") if isinstance(item, dict) else None
-            errors.append({"index": index, "email": email, "error": problem})
-            continue
-        role = space.roles[item["role_id"]]
-        invitation = {
-            "id": space.next_id(),
-            "group_id": space.group_id,
-            "email": item["email"],
-            "mobile_phone": "",
-            "role_id": role["id"],
-            "role": role.get("type"),
-            "created_at": now,
-            "last_sent": now,
-            "user_id": None,
-        }
-        space.invitations[invitation["id"]] = invitation
-        taken.add(item["email"].casefold())
-        created.append(invitation)
-    result = {"invitations": created, "errors": errors}
-    if not created:
-        return JSONResponse({"status": "fail", "data": result}, status_code=422)
-    return success(result, status=207 if errors else 201)
+    others = [s for s in request.scope[SANDBOX_SCOPE_KEY].spaces.values() if s is not space]
+    result = invite(space, others, items)
+    failed = sum(r["status"] == "failed" for r in result["results"])
+    # shapes file, "Types and rules": 207 with status "fail" and per-item results
+    # when only some went through; 400 when none did.
+    if failed == len(items):
+        return JSONResponse({"status": "fail", "data": result}, status_code=400)
+    if failed:
+        return JSONResponse({"status": "fail", "data": result}, status_code=207)
+    return success(result, status=201)
 
 
 async def delete_invitation(request: Request) -> Response:
     space = space_of(request)
     if space.invitations.pop(path_id(request), None) is None:
         raise not_found()
-    return no_content()
+    # shapes file, "Types and rules": this delete answers 200 with a JSON body, not 204.
+    return success("Successfully deleted")
 
 
 HANDLERS = {
-    "list_users": list_users,
-    "get_user": get_user,
-    "update_user": update_user,
-    "delete_user": delete_user,
-    "change_user_role": change_user_role,
-    "list_roles": list_roles,
-    "list_invitations": list_invitations,
-    "invite_users": invite_users,
-    "delete_invitation": delete_invitation,
+    name: invalid_is_400(handler)
+    for name, handler in {
+        "list_users": list_users,
+        "get_user": get_user,
+        "update_user": update_user,
+        "delete_user": delete_user,
+        "change_user_role": change_user_role,
+        "list_roles": list_roles,
+        "list_invitations": list_invitations,
+        "invite_users": invite_users,
+        "delete_invitation": delete_invitation,
+    }.items()
 }

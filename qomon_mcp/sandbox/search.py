@@ -77,7 +77,8 @@ def count(space: Space, advanced_search: dict[str, Any], *, now: datetime | None
 def _matching(space: Space, advanced_search: Any, now: datetime | None) -> list[dict[str, Any]]:
     if not isinstance(advanced_search, dict):
         raise QueryError("advanced_search must be an object")
-    moment = datetime.now(UTC) if now is None else now
+    # One clock: "now" in date math is the space's clock unless the caller names an instant.
+    moment = space.now() if now is None else now
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     matches = _compile(advanced_search.get("query"), moment)
     context = Context.build(space, moment)
@@ -85,6 +86,8 @@ def _matching(space: Space, advanced_search: Any, now: datetime | None) -> list[
 
 
 def _compile(query: Any, now: datetime) -> Predicate:
+    # Docs, search overview "How queries are structured", and the shapes file's "Search":
+    # exactly two levels, a $condition under the root refused with 422.
     if query is None:
         raise QueryError('query is required, for example {"$all": []} to match every contact')
     root_key, groups = _group(query, "query")
@@ -155,6 +158,7 @@ def _combine(key: str, predicates: list[Predicate]) -> Predicate:
 
 def _per_page(advanced_search: dict[str, Any]) -> int:
     per_page = advanced_search.get("per_page")
+    # Docs, search overview "Pagination and sorting": per_page is required, 1-1000 (on /search only).
     if not _is_int(per_page) or not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError(
             f"per_page is required and must be an integer from 1 to {MAX_PER_PAGE}, got {per_page!r}"
@@ -171,6 +175,7 @@ def _sorted(contacts: list[dict[str, Any]], advanced_search: dict[str, Any]) -> 
         raise QueryError(f"sort_asc must be true or false, got {sort_asc!r}")
     if sort_attr is None:
         return contacts
+    # Docs, "Pagination and sorting": sort_attr is one of the listed fields, sort_asc a boolean.
     if sort_attr not in SORT_ATTRIBUTES:
         raise QueryError(f"cannot sort by {sort_attr!r}; sort_attr is one of: {', '.join(SORT_ATTRIBUTES)}")
     read = _SORT_FIELDS.get(sort_attr, lambda contact: contact.get(sort_attr))

@@ -20,6 +20,13 @@ on an empty space. Matching follows the attribute reference:
   `cancel` ("the transaction will be ignored"); donations and memberships belong
   to their beneficiary, and their `transaction_date` is the date of the first
   transaction of their bundle.
+- Attributes known from the reference only (shapes file, "Types and rules"):
+  `CreatedAt` reads the contact's creation date, `nationbuilderid` the
+  NationBuilder ids the space knows for the contact, `address.state`,
+  `address.county` and `address.building_type` the address; `petitions.base_id`
+  and `onlineforms.base_id` are per-record families the demo space holds no
+  records of, so they match nothing (but are not refused). `period` and
+  `birthday` are read in search_periods.py.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from qomon_mcp.sandbox.search_forms import compile_form_condition
+from qomon_mcp.sandbox.search_periods import birthday_test, period_date_test
 from qomon_mcp.sandbox.search_values import (
     QueryError,
     date_test,
@@ -67,7 +75,7 @@ _NEGATIONS = {
 }
 _CONDITION_KEYS = frozenset({"attr", "ope", "value", "from", "to"})
 _CONTACT_KEYS = {"age_cat": "age_category", "action_ids": "actions_ids"}
-_PER_RECORD = ("transactions", "donations", "memberships", "emails", "sanctions")
+_PER_RECORD = ("transactions", "donations", "memberships", "emails", "sanctions", "petitions", "onlineforms")
 
 
 @dataclass
@@ -77,6 +85,8 @@ class Context:
     now: datetime
     # family -> contact id -> records, each family keyed by its owner (payer or beneficiary).
     records: dict[str, dict[int, list[Record]]]
+    # contact id -> the NationBuilder ids the space knows for it.
+    nationbuilder_ids: dict[int, list[str]]
 
     @classmethod
     def build(cls, space: Space, now: datetime) -> Context:
@@ -95,7 +105,13 @@ class Context:
                     by_family[name][item.get("contact_id")].append({**item, "transaction_date": first_date})
         by_family["emails"] = space.emails
         by_family["sanctions"] = space.sanctions
-        return cls(now, by_family)
+        # Petition signatures and online form entries: searchable per the reference, absent from the space.
+        by_family["petitions"] = {}
+        by_family["onlineforms"] = {}
+        nationbuilder: dict[int, list[str]] = defaultdict(list)
+        for nb_id, contact_id in space.nationbuilder_ids.items():
+            nationbuilder[contact_id].append(nb_id)
+        return cls(now, by_family, nationbuilder)
 
     def records_of(self, family: str, contact: Record) -> list[Record]:
         return self.records[family].get(contact.get("id"), [])
@@ -122,6 +138,7 @@ def compile_condition(condition: Any, now: datetime) -> Condition:
     if not isinstance(condition, dict):
         raise QueryError(f"a $condition must be an object, got {condition!r}")
     attr = condition.get("attr")
+    # Docs' "Attribute reference", plus the reference's extras (shapes file, "Types and rules").
     if not isinstance(attr, str) or attr not in ATTRIBUTES:
         raise QueryError(f"unknown search attribute {attr!r}; see the attribute reference of the search docs")
     attribute = ATTRIBUTES[attr]
@@ -132,6 +149,7 @@ def compile_condition(condition: Any, now: datetime) -> Condition:
     if attr in FORM_ATTRIBUTES:
         return Condition(compile_form_condition(condition, now))
     unknown = sorted(set(condition) - _CONDITION_KEYS)
+    # Shapes file, "Search": a condition is {attr, ope, value?, from?, to?}.
     if unknown:
         raise QueryError(f"condition on '{attr}' has unknown keys: {', '.join(unknown)}")
     family, key = attribute.family, attr.split(".", 1)[-1]
@@ -142,6 +160,8 @@ def compile_condition(condition: Any, now: datetime) -> Condition:
         ongoing = _read_validity(condition) == "ongoing"
         return Condition(lambda record, ctx: _sanction_state(read(record), ctx.now, ongoing), family)
     matches = _field_test(attribute, ope, condition, now)
+    if attr == "nationbuilderid":
+        return Condition(lambda contact, ctx: matches(ctx.nationbuilder_ids.get(contact.get("id"), [])))
     return Condition(lambda item, ctx: matches(read(item)), family if family in _PER_RECORD else None)
 
 
@@ -196,6 +216,11 @@ def _field_test(attribute: Attribute, ope: str, condition: Record, now: datetime
 
 def _element_test(attribute: Attribute, ope: str, condition: Record, now: datetime) -> Callable[[Any], bool]:
     attr, kind = attribute.name, attribute.kind
+    if kind == "birthday":
+        return birthday_test(ope, condition, now)
+    if ope == "period":
+        within = period_date_test(attr, condition, now)
+        return lambda e: (moment := stored_instant(e)) is not None and within(moment)
     if ope == "range":
         raw: tuple[Any, ...] = (_required(condition, attr, "from"), _required(condition, attr, "to"))
     elif ope in LIST_OPERATORS:
@@ -220,6 +245,7 @@ def _element_test(attribute: Attribute, ope: str, condition: Record, now: dateti
         wanted_bool = _read_bool(attr, value)
         return lambda e: _stored_bool(e) is wanted_bool
     text = read_scalar(attr, value)
+    # Docs' attribute table: gender is M, F or O.
     if kind == "gender" and text.upper() not in ("M", "F", "O"):
         raise QueryError(f"condition on '{attr}': value must be M, F or O, got {value!r}")
     if ope == "eql:strictdata":
@@ -240,6 +266,7 @@ def _read_ordered(attr: str, kind: str, value: Any) -> Any:
     if kind == "count":
         return read_count(attr, value)
     number = read_number(attr, value)
+    # Docs' attribute table: age categories 0-6.
     if kind == "age_cat" and not (0 <= number <= 6 and number == number.to_integral_value()):
         raise QueryError(f"condition on '{attr}': age categories are 0 to 6, got {value!r}")
     return number
@@ -264,6 +291,7 @@ def _active_in(span: tuple[int, int] | None, year: int) -> bool:
 
 def _read_validity(condition: Record) -> str:
     value = condition.get("value")
+    # Docs, "Sanctions fields": validity is "ongoing" or "ended".
     if value not in ("ongoing", "ended"):
         raise QueryError(
             f"condition on 'sanctions.validity': value must be 'ongoing' or 'ended', got {value!r}"
@@ -322,6 +350,8 @@ def _reader(attribute: Attribute) -> Callable[[Record], Any]:
     if family == "contact":
         if name == "tags.name":
             return lambda contact: [tag.get("name") for tag in contact.get("tags") or []]
+        if name == "birthday":
+            return lambda contact: contact.get("birthdate")
         key = _CONTACT_KEYS.get(name, name)
         return lambda contact: contact.get(key)
     if family == "address":

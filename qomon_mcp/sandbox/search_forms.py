@@ -5,7 +5,9 @@ The shape is `{attr, form_id, form_ref_ids, ope, value?}`. Following the docs:
 a value asks that every listed `form_ref_ids` be among the answers, and with a
 value also that one of the answers to those refs (to the whole form when no ref
 is listed) holds that value, compared case-insensitively. `not_eql` and
-`not_contains` negate `eql` and `contains` for the contact. `lte` / `gte` /
+`not_contains` negate `eql` and `contains` for the contact; `start_with` (known
+from the reference only, shapes file "Types and rules") asks that an answer to
+those refs begin with the value. `lte` / `gte` /
 `range` compare an answer numerically when both sides are numbers, else as
 dates. A form id the space does not have is not an error: it matches no answer.
 """
@@ -38,6 +40,7 @@ _ANSWERS_KEY = {"form": "formdatas", "custom_fields": "customfields"}
 def compile_form_condition(condition: Record, now: datetime) -> Callable[[Record, Any], bool]:
     attr, ope = condition["attr"], condition["ope"]
     unknown = sorted(set(condition) - _KEYS)
+    # Shapes file, "Search" and docs "Custom fields and form answers": {attr, form_id, form_ref_ids, ope, value?}.
     if unknown:
         raise QueryError(f"condition on '{attr}' has unknown keys: {', '.join(unknown)}")
     form_id = condition.get("form_id")
@@ -83,6 +86,10 @@ def compile_form_condition(condition: Record, now: datetime) -> Callable[[Record
         needle = _required(condition, "value").casefold()
         negate = ope == "not_contains"
         return lambda contact, ctx: any(needle in _text(a) for a in scoped(contact)) is not negate
+
+    if ope == "start_with":
+        prefix = _required(condition, "value").casefold()
+        return lambda contact, ctx: any(_text(a).startswith(prefix) for a in scoped(contact))
 
     compare = _ordered_test(condition, now)
     return lambda contact, ctx: any(compare(a.get("data")) for a in scoped(contact))

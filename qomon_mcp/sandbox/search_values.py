@@ -65,6 +65,7 @@ def read_list(attr: str, value: Any) -> list[str]:
 
 def read_amount(attr: str, value: Any) -> Decimal:
     """Euros as a string, returned in cents: Qomon stores cents and documents euros."""
+    # Docs, "Financial fields": amounts are in euros and must always be passed as strings.
     if not isinstance(value, str):
         raise QueryError(
             f'condition on \'{attr}\': amounts are strings in euros, such as "50" or "12.5"; got {value!r}'
@@ -97,6 +98,7 @@ def read_number(attr: str, value: Any) -> Decimal:
 
 
 def read_year(attr: str, value: Any) -> int:
+    # Docs, "Memberships": memberships.period and multiple_in_period take a year string ("2024").
     text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
     if len(text) != 4 or not text.isdigit():
         raise QueryError(f"condition on '{attr}': {value!r} is not a year, such as \"2024\"")
@@ -104,6 +106,7 @@ def read_year(attr: str, value: Any) -> int:
 
 
 def read_date(attr: str, value: Any, now: datetime) -> DateSpan:
+    # Docs, "Operators", and the shapes file's "Search": ISO dates or date math, UTC.
     try:
         return parse_date_span(value, now)
     except ValueError as exc:

@@ -115,6 +115,9 @@ _INTERACTION_TYPE = {
     "sharing": "mail",
     "event": "event",
 }
+# Action kind -> (type, sub_type) of its interaction records; the reference gives letter|call
+# as the types and leaves sub_type's values unsaid, so these sub_types are our own.
+_INTERACTION_KINDS = {"call": ("call", "outgoing"), "mail": ("letter", "sent")}
 _COMMENTS = {
     "door": ("Nobody home, flyer left", "Good conversation", "Wants to be kept informed", "Not interested"),
     "call": ("Voicemail", "Will volunteer next month", "Asked to call back later", "Wrong number"),
@@ -214,7 +217,14 @@ def add_sanctions(space: Space, rng: random.Random, clock: Clock) -> None:
 
 
 def add_interactions(space: Space, rng: random.Random, clock: Clock) -> None:
-    """One interaction for most (contact, action) pairs, dated within the action."""
+    """An interaction for most contacts reached by a calling or mailing action, dated within it.
+
+    Records have the reference's shape (shapes file, "Types and rules"): `{id,
+    created_at, type, sub_type, title, comments, files, user_id, action_id}`, with
+    `type` letter or call. Door knocks and events are visits, not interactions, so
+    they leave none; their random draws and ids are still taken, so the rest of
+    the space does not move.
+    """
     anchor = iso(clock.anchor)
     for contact in space.contacts.values():
         for action_id in contact["actions_ids"]:
@@ -224,14 +234,24 @@ def add_interactions(space: Space, rng: random.Random, clock: Clock) -> None:
             kind = _INTERACTION_TYPE[action["type_data"]]
             start = datetime.fromisoformat(action["start"][:-1])
             end = datetime.fromisoformat(min(action["end"], anchor)[:-1])
+            created_at = iso(clock.between(rng, start, end))
+            user_id = rng.choice(action["Users"])["id"]
+            comment = rng.choice(_COMMENTS[kind]) if rng.random() < 0.25 else ""
+            interaction_id = space.next_id()  # drawn even when skipped, so later ids stay put
+            if kind not in _INTERACTION_KINDS:
+                continue
+            interaction_type, sub_type = _INTERACTION_KINDS[kind]
             space.interactions.setdefault(contact["id"], []).append(
                 {
-                    "id": space.next_id(),
-                    "type": kind,
-                    "date": iso(clock.between(rng, start, end)),
+                    "id": interaction_id,
+                    "created_at": created_at,
+                    "type": interaction_type,
+                    "sub_type": sub_type,
+                    "title": action["name"],
+                    "comments": comment,
+                    "files": [],
+                    "user_id": user_id,
                     "action_id": action_id,
-                    "user_id": rng.choice(action["Users"])["id"],
-                    "comment": rng.choice(_COMMENTS[kind]) if rng.random() < 0.25 else None,
                 }
             )
 

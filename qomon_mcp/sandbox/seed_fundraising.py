@@ -26,7 +26,9 @@ Record = dict[str, Any]
 # donation price 20 those of the bundle examples.
 _STATUS_IDS, _GROUP_IDS, _MEMBERSHIP_PRICE_IDS, _DONATION_PRICE_IDS = 1, 30, 10, 20
 
-# (name, color, kind, archived)
+# (name, color, kind, archived). shapes file, "Types and rules": a status kind is
+# valid, unpaid, reimbursed, bank_error or other; the docs' "Reference data" table
+# also has `cancel` (a transaction search ignores), kept so both readings are seen.
 _STATUSES = (
     ("Validated", "#43A047", "valid", False),
     ("Reimbursed", "#8E24AA", "reimbursed", False),
@@ -38,6 +40,9 @@ _STATUSES = (
 )
 _STATUS_WEIGHTS = (88, 3, 4, 2, 2, 1)
 # group -> [(name, amount in cents, custom amount allowed, hidden, rolling, weight)]
+# shapes file, "Types and rules": a membership price's kind is "" or "multi" (for
+# couples), its rolling_period and duration strings such as "Y".
+_MULTI_PRICES = {"Couple", "Family"}
 _MEMBERSHIP_GROUPS = (
     (
         "Individual",
@@ -56,13 +61,14 @@ _MEMBERSHIP_GROUPS = (
     ("Rolling", False, [("12-month membership", 3000, False, False, True, 7)]),
     ("Legacy", True, [("Founding member", 2000, False, True, False, 0)]),
 )
-# (name, amount, custom amount allowed, hidden, weight)
+# (name, amount, custom amount allowed, hidden, weight, kind); shapes file, "Types
+# and rules": a donation price's kind is federation, elected or donation.
 _DONATION_PRICES = (
-    ("Free donation", 0, True, False, 60),
-    ("Small gift", 2000, False, False, 20),
-    ("Supporter gift", 5000, False, False, 12),
-    ("Major gift", 10000, False, False, 8),
-    ("Legacy tier", 15000, False, True, 0),
+    ("Free donation", 0, True, False, 60, "donation"),
+    ("Small gift", 2000, False, False, 20, "donation"),
+    ("Supporter gift", 5000, False, False, 12, "donation"),
+    ("Major gift", 10000, False, False, 8, "donation"),
+    ("Elected officials' contribution", 15000, False, True, 0, "elected"),
 )
 _FREE_AMOUNTS = (
     (500, 10),
@@ -109,15 +115,15 @@ def add_fundraising(space: Space, rng: random.Random, clock: Clock, bundles: int
                 "allow_custom_amount": custom,
                 "hidden": phidden,
                 "membership_price_group_id": group["id"],
-                "kind": "free" if custom else "fixed",
-                "rolling_period": rolling,
-                "duration": 12 if rolling else None,
+                "kind": "multi" if pname in _MULTI_PRICES else "",
+                "rolling_period": "Y" if rolling else "",
+                "duration": "Y" if rolling else "",
             }
             group["membership_prices"].append(price)
             space.membership_prices.append(price)
             prices.append((price, weight, rolling))
         space.membership_price_groups.append(group)
-    for name, amount, custom, hidden, _ in _DONATION_PRICES:
+    for name, amount, custom, hidden, _, kind in _DONATION_PRICES:
         space.donation_prices.append(
             {
                 "id": _DONATION_PRICE_IDS + len(space.donation_prices),
@@ -126,7 +132,7 @@ def add_fundraising(space: Space, rng: random.Random, clock: Clock, bundles: int
                 "currency": currency,
                 "allow_custom_amount": custom,
                 "hidden": hidden,
-                "kind": "free" if custom else "fixed",
+                "kind": kind,
             }
         )
     codes = {y: [f"GALA{y}", f"SPRING{y % 100:02d}"] for y in years}
@@ -149,9 +155,12 @@ def add_fundraising(space: Space, rng: random.Random, clock: Clock, bundles: int
         "batch_serial": len(space.bundles) // 25 + 1,
         "membership_prefix": "ADH" if space.region == "eu" else "MEM",
         "membership_serial": maker.memberships + 1,
-        "open_periods": [
-            {"start_date": f"{y}-01-01T00:00:00Z", "end_date": f"{y}-12-31T23:59:59Z"} for y in years[1:]
-        ],
+        # shapes file, "Types and rules": open_periods and additional_settings are objects
+        # (here the open accounting years, keyed by year).
+        "open_periods": {
+            str(y): {"start_date": f"{y}-01-01T00:00:00Z", "end_date": f"{y}-12-31T23:59:59Z"} for y in years[1:]
+        },
+        "additional_settings": {},
     }
 
 
@@ -299,7 +308,7 @@ class _BundleMaker:
 
     def _donation(self, plan: Record, created: datetime) -> Record:
         rng = self.rng
-        price = rng.choices(self.donation_prices, weights=[w for *_, w in _DONATION_PRICES if w])[0]
+        price = rng.choices(self.donation_prices, weights=[w for _, _, _, _, w, _ in _DONATION_PRICES if w])[0]
         if price["allow_custom_amount"]:
             amount = rng.choices([a for a, _ in _FREE_AMOUNTS], weights=[w for _, w in _FREE_AMOUNTS])[0]
         else:
@@ -360,6 +369,9 @@ class _BundleMaker:
             old = dict(tx)
             tx["status_id"], tx["reimbursed_amount"] = status["id"], refund
             entries.append({**self._entry(bundle_id, when, "transaction", tx), "old": old})
+            # shapes file, "Types and rules": a status change has an entry of its own.
+            status_change = {"old": {"status_id": old["status_id"]}, "new": {"status_id": status["id"]}}
+            entries.append({**self._entry(bundle_id, when, "transaction_status", tx), **status_change})
             for product in products:
                 cut = min(refund, product["amount"])
                 if cut:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .seed_common import Clock, iso
 from .seed_identity import Identity, IdentityMaker
-from .seed_vocab import region_vocab
+from .seed_vocab import City, region_vocab
 from .space import Space
 
 __all__ = ["ROLE_SPECS", "add_actions", "add_org", "space_cities", "team_user"]
@@ -49,6 +49,11 @@ _TEAMS = {
     ),
 }
 _PRIVATE_TEAMS = {"Fundraising committee", "Board"}
+# The first local teams have an address. These Address records take small fixed
+# ids (201 up) rather than `Space.next_id()`, so that every later id of the space
+# stays as it is whether or not teams carry an address.
+_FIRST_TEAM_ADDRESS_ID = 201
+_TEAMS_WITH_ADDRESS = 3
 
 # (type, name with {n} = the n-th largest city, days before the anchor it starts, duration in days).
 # Negative start days are upcoming actions.
@@ -124,7 +129,8 @@ def add_org(
             "email": who.mail,
             "mobile_phone": who.mobile if n % 2 == 0 else None,
             "role_id": roles[kind]["id"],
-            "role": kind,
+            # shapes file, "Types and rules": an Invitation's role is a Role object.
+            "role": dict(roles[kind]),
             "created_at": iso(created),
             "last_sent": iso(clock.between(rng, created, clock.days(-1))),
             "user_id": staff[n % len(staff)]["id"],
@@ -166,7 +172,7 @@ def _user(
 def _add_teams(space: Space, rng: random.Random, clock: Clock, users: list[Record]) -> None:
     leaders_pool = [u for u in users if u["role"] in ("admin", "manager")]
     members_pool = [u for u in users if u["role"] in ("manager", "user", "custom")]
-    vocab_cities = space_cities(space)
+    vocab_cities = region_vocab(space.region).cities[:6]
     names = list(_TEAMS[space.region])
     # One team was deleted last year; its record stays, as Qomon soft-deletes teams.
     names.append("Spring canvass (archived)")
@@ -185,14 +191,40 @@ def _add_teams(space: Space, rng: random.Random, clock: Clock, users: list[Recor
             "private": private,
             "hide_users": name == "Board",
             "leaders": [team_user(u) for u in leaders],
-            "users": [team_user(u) for u in members if u not in leaders],
-            "address": city if n < 3 else None,
+            # shapes file, "Types and rules": leaders are among a team's users.
+            "users": [team_user(u) for u in members if u not in leaders] + [team_user(u) for u in leaders],
+            "address": _team_address(city, _FIRST_TEAM_ADDRESS_ID + n) if n < _TEAMS_WITH_ADDRESS else None,
             "created_at": iso(created),
             "updated_at": iso(clock.between(rng, created, last_change)),
         }
         if deleted:
             team["deleted_at"] = iso(last_change)
         space.teams[team["id"]] = team
+
+
+def _team_address(city: City, address_id: int) -> Record:
+    """A team's meeting place in the contact address shape (shapes file, "Types and rules")."""
+    return {
+        "id": address_id,
+        "housenumber": "",
+        "street": "",
+        "postalcode": city.postcodes[0],
+        "citycode": city.citycodes[0] if city.citycodes else None,
+        "city": city.name,
+        "state": city.state,
+        "country": city.country,
+        "addition": None,
+        "infos": None,
+        "building": None,
+        "floor": None,
+        "door": None,
+        "pollingstation": None,
+        "score": None,
+        "latitude": city.lat,
+        "longitude": city.lon,
+        "location": None,
+        "invalid": False,
+    }
 
 
 def space_cities(space: Space) -> list[str]:
@@ -206,8 +238,6 @@ def add_actions(space: Space, rng: random.Random, clock: Clock) -> None:
     field = [u for u in users if u["role"] in ("manager", "user", "custom")]
     teams = space.live_teams()
     cities = space_cities(space)
-    support = [f["id"] for f in space.forms_of_type("level_of_support")]
-    surveys = [f["id"] for f in space.forms_of_type("survey")]
     for kind, name, days_ago, duration in _ACTIONS:
         start = clock.days(-days_ago).replace(hour=18 if kind == "event" else 9, minute=0, second=0)
         end = start + (timedelta(hours=3) if duration == 1 else timedelta(days=duration, hours=9))
@@ -232,11 +262,13 @@ def add_actions(space: Space, rng: random.Random, clock: Clock) -> None:
             else rng.randrange(100, 800, 50)
             if phone
             else rng.randrange(30, 300, 10),
-            "goal_forms": support + surveys[:1] if door or phone else [],
+            "goal_forms": 0,
             "link": f"https://example.org/act/{slug}" if kind == "sharing" else "",
             "public": kind in ("event", "sharing"),
             "registration_link": f"https://example.org/events/{slug}" if kind == "event" else "",
             "created_by": creator["id"],
             "created_by_detail": {"first_name": creator["firstname"], "last_name": creator["surname"]},
         }
+        # shapes file, "Types and rules": goal_forms is an integer, a number of forms to fill in.
+        action["goal_forms"] = action["goal"] // 4 if door or phone else 0
         space.actions[action["id"]] = action

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
 __all__ = ["serve_sandbox"]
 
@@ -15,10 +14,11 @@ def serve_sandbox(
 
     from qomon_mcp.sandbox.app import Sandbox
     from qomon_mcp.sandbox.seed import DEMO_KEYS, build_demo_space
+    from qomon_mcp.sandbox.space import real_clock
 
     key = api_key or DEMO_KEYS[region]
-    # Dated from today, so that "changed since yesterday" finds something in the demo.
-    space = build_demo_space(seed=seed, region=region, now=datetime.now(UTC))
+    # Dated from today and reading real time, so that "changed since yesterday" finds something.
+    space = build_demo_space(seed=seed, region=region, clock=real_clock)
     sandbox = Sandbox({key: space}, upsert_delay=upsert_delay)
     url = f"http://{host}:{port}"
     print(

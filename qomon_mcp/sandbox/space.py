@@ -5,24 +5,52 @@ routes can return them as they are; what Qomon stores but never returns
 (email engagement, sanctions, the form category of a form, soft deletions) sits
 beside them in plain dicts keyed by contact or record id. Dates are ISO-8601
 strings in UTC ("2024-05-01T10:00:00Z").
+
+One clock: `Space.clock` is what "now" means for the space, both for its date
+math (`now-30d` in a search) and for the timestamps the routes write. It is the
+real clock by default; a demo space built for tests is pinned (`PinnedClock`)
+at the instant its data is laid out around, so no test depends on the day it runs.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from qomon_mcp.spec.vocabulary import FORM_TYPES
 
-__all__ = ["FORM_TYPES", "Space", "utc_now_iso"]
+__all__ = ["FORM_TYPES", "Now", "PinnedClock", "Space", "real_clock", "utc_now_iso"]
 
 Record = dict[str, Any]
+# A clock: a callable returning an aware datetime.
+Now = Callable[[], datetime]
 
 
-def utc_now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def real_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PinnedClock:
+    """A clock stopped at one instant (a class, not a lambda, so that spaces still pickle)."""
+
+    moment: datetime
+
+    def __post_init__(self) -> None:
+        moment = self.moment
+        aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        object.__setattr__(self, "moment", aware)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def utc_now_iso(space: Space) -> str:
+    """The space's "now" as the routes write it in created/updated timestamps."""
+    return space.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -46,7 +74,8 @@ class Space:
     emails: dict[int, list[Record]] = field(default_factory=dict)
     # contact id -> sanctions {created_at, start_date, end_date (may be None), status}
     sanctions: dict[int, list[Record]] = field(default_factory=dict)
-    # contact id -> interactions returned with include_interactions {id, type, date, action_id, user_id, comment}
+    # contact id -> interactions returned with include_interactions, in the reference's shape
+    # {id, created_at, type (letter|call), sub_type, title, comments, files, user_id, action_id}
     interactions: dict[int, list[Record]] = field(default_factory=dict)
 
     # Forms in the read shape of GET /forms/{id}; form id -> category (one of FORM_TYPES).
@@ -74,11 +103,19 @@ class Space:
     membership_price_groups: list[Record] = field(default_factory=list)
     donation_prices: list[Record] = field(default_factory=list)
 
+    # What "now" is for this space: its date math and the timestamps its routes write.
+    clock: Now = field(default=real_clock, repr=False)
+
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000), repr=False)
 
     def next_id(self) -> int:
         """A fresh id, unique across every kind of record in this space."""
         return next(self._ids)
+
+    def now(self) -> datetime:
+        """The space's clock, as an aware UTC datetime."""
+        moment = self.clock()
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
     def live_teams(self) -> list[Record]:
         return [t for t in self.teams.values() if not t.get("deleted_at")]

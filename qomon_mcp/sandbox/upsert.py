@@ -1,7 +1,8 @@
 """POST /contacts/upsert: checked at once, applied later, matched and merged by Qomon's rules.
 
 Only the envelope and the field types are checked when the request arrives (a
-422 then); the record is applied `delay` seconds after the 202, as on live
+400 then: shapes file, "Types and rules", validation failures on upsert answer
+400, not 422); the record is applied `delay` seconds after the 202, as on live
 spaces. A record naming an unknown form id, a label that is not unique in its
 family, or a value that is not one of the form's choices is dropped whole,
 silently: nothing is created or changed and nothing reports it.
@@ -37,13 +38,15 @@ from qomon_mcp.sandbox.contact_model import (
 from qomon_mcp.sandbox.formdata import CHOICE_TYPES, answers_key, make_formdata, merge_answer
 from qomon_mcp.sandbox.space import Space, utc_now_iso
 from qomon_mcp.sandbox.validation import check_unknown_keys, parse_iso
-from qomon_mcp.sandbox.web import fail
+from qomon_mcp.sandbox.web import ApiError, fail
 
 __all__ = ["FORM_FAMILIES", "UpsertQueue", "apply_upsert", "find_match", "validate_upsert"]
 
 Record = dict[str, Any]
 
-# Upsert array -> the form category its items answer.
+# Upsert array -> the form category its items answer. Presence answers are spelled
+# `name_presences` in the reference and `presence_status` in the docs: both are read,
+# alike (shapes file, "Types and rules").
 FORM_FAMILIES = {
     "consents": "consent",
     "status": "level_of_support",
@@ -51,15 +54,27 @@ FORM_FAMILIES = {
     "custom_fields": "custom_fields",
     "actions": "tasks",
     "name_presences": "presence_status",
+    "presence_status": "presence_status",
 }
-UPSERT_FIELDS = frozenset(
-    {*SCALAR_FIELDS, "id", "address", "tags", "nationbuilderid", *FORM_FAMILIES, "presence_status"}
-) - {"nationality"}
+# The emulator's own copy of the upsert keys (shapes file, "Contacts": no unknown keys accepted).
+UPSERT_FIELDS = frozenset({*SCALAR_FIELDS, "id", "address", "tags", "nationbuilderid", *FORM_FAMILIES}) - {
+    "nationality"
+}
 _ITEM_KEYS = frozenset({"id", "label", "value"})
 
 
 def validate_upsert(body: Any, space: Space) -> Record:
-    """The record to apply, or a 422 for what a schema check would catch at once."""
+    """The record to apply, or a 400 for what a schema check would catch at once."""
+    try:
+        return _validated(body, space)
+    except ApiError as error:
+        # shapes file, "Types and rules": validation failures on upsert answer 400, not 422.
+        raise ApiError(400, error.body) from None
+
+
+def _validated(body: Any, space: Space) -> Record:
+    # Shapes file, "Contacts": {"kind": "contact", "data": ContactUpsert}, no unknown keys; docs,
+    # "Create and update contacts": every form field an array of {id or label, value}, value a string.
     if not isinstance(body, dict) or body.get("kind") != "contact":
         raise fail(422, kind='must be "contact"')
     check_unknown_keys("", body, frozenset({"kind", "data"}))
@@ -202,7 +217,7 @@ def apply_upsert(space: Space, data: Record) -> int | None:
     answers = _resolve_answers(space, data)
     if answers is None:
         return None
-    now = utc_now_iso()
+    now = utc_now_iso(space)
     contact = find_match(space, data)
     if contact is None:
         contact = blank_contact(space, space.next_id(), now, now)

@@ -2,12 +2,16 @@
 
 Route handlers raise `ApiError`; one exception handler turns it into Qomon's
 error bodies: `{"status": "fail", "data": {field: problem}}` for 400/403/422 and
-`{"status": "error", "message": ...}` for 404.
+`{"status": "error", "message": ...}` for 404. Checks raise 422 by default;
+the routes of the users API (users, roles, invitations, teams, global message)
+are wrapped in `invalid_is_400`, as Qomon answers 400 there.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -23,6 +27,7 @@ __all__ = [
     "data_object",
     "envelope",
     "fail",
+    "invalid_is_400",
     "json_body",
     "no_content",
     "not_found",
@@ -51,6 +56,26 @@ def fail(status: int = 422, **problems: str) -> ApiError:
 
 def not_found() -> ApiError:
     return ApiError(404, {"status": "error", "message": "record not found"})
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def invalid_is_400(handler: Handler) -> Handler:
+    """The handler, with its validation failures (422) answered as 400."""
+
+    # shapes file, "Types and rules" (status codes): validation failures on users,
+    # teams, invitations and global messages answer 400, not 422.
+    @functools.wraps(handler)
+    async def answer(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            raise ApiError(400, error.body) from None
+
+    return answer
 
 
 async def api_error_response(request: Request, exc: Exception) -> Response:
@@ -115,8 +140,10 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int | 
 
 
 def page_params(request: Request, *, default_limit: int = 100, max_limit: int = 1000) -> tuple[int, int]:
-    """`limit` (1..max_limit) and `offset` (>= 0) from the query string."""
-    limit = _query_int(request, "limit", default_limit, 1, max_limit)
+    """`limit` (at least 1, capped at max_limit) and `offset` (>= 0) from the query string."""
+    # shapes file, "Types and rules": a `limit` above 1000 is capped at 1000, not
+    # refused (stated for GET /v1/transaction_bundles; no paged list documents a refusal).
+    limit = min(_query_int(request, "limit", default_limit, 1, None), max_limit)
     offset = _query_int(request, "offset", 0, 0, None)
     return limit, offset
 

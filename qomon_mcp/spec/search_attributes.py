@@ -5,6 +5,14 @@ attribute, its meaning and its operator set exactly as documented, plus the
 kind of value it takes (which the docs state only in prose). The sandbox
 evaluates queries with it; the MCP tools validate queries and build enums from it.
 
+Qomon's reference knows more than the docs' table (shapes file, "Types and
+rules"): a few attributes (`REFERENCE_ONLY_ATTRIBUTES`), the operator `period`
+(`REFERENCE_ONLY_OPERATORS`), `eql` on `emails.blacklisted_at` and `start_with`
+on form answers. They are kept apart from the docs' rows: an attribute's
+`reference_operators` are the operators only the reference gives it, and
+`documented_operators` / `allowed_operators` give the docs' set alone, while
+`operators` is everything Qomon accepts.
+
 `VALUE_KINDS` says what each kind of value looks like.
 """
 
@@ -18,6 +26,8 @@ __all__ = [
     "LIST_OPERATORS",
     "NO_VALUE_OPERATORS",
     "OPERATORS",
+    "REFERENCE_ONLY_ATTRIBUTES",
+    "REFERENCE_ONLY_OPERATORS",
     "SORT_ATTRIBUTES",
     "VALUE_KINDS",
     "Attribute",
@@ -32,6 +42,15 @@ class Attribute:
     operators: tuple[str, ...]
     kind: str
     family: str
+    # Operators Qomon's reference accepts on this attribute beyond the docs' table (also in `operators`).
+    reference_operators: tuple[str, ...] = ()
+    # True for an attribute the docs' table does not list, known from the reference only.
+    reference_only: bool = False
+
+    @property
+    def documented_operators(self) -> tuple[str, ...]:
+        """The operators the docs' table gives this attribute."""
+        return tuple(o for o in self.operators if o not in self.reference_operators)
 
 
 OPERATORS: dict[str, str] = {
@@ -52,7 +71,11 @@ OPERATORS: dict[str, str] = {
     "any_of": "matches any of a list",
     "none_of": "matches none of a list",
     "all_of": "matches all of a list",
+    # Reference only (shapes file, "Types and rules"); the docs never say what its value looks like.
+    "period": "falls within a period: a value naming one (now/M, 2024-05-01) or from and to",
 }
+# Operators Qomon's reference knows and the docs' operator table does not.
+REFERENCE_ONLY_OPERATORS = frozenset({"period"})
 
 VALUE_KINDS: dict[str, str] = {
     "text": "compared case-insensitively",
@@ -69,6 +92,7 @@ VALUE_KINDS: dict[str, str] = {
     "validity": '"ongoing" or "ended"',
     "tag": "a tag name; the list operators take several",
     "form": "a form answer: the condition also carries form_id and form_ref_ids",
+    "birthday": '"today", or a date whose day and month are matched',
 }
 
 NO_VALUE_OPERATORS = frozenset({"ext", "not_ext"})
@@ -266,9 +290,41 @@ _TABLE: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
     ),
 )
 
-ATTRIBUTES: dict[str, Attribute] = {row[0]: Attribute(*row) for row in _TABLE}
+# Known from Qomon's reference only (shapes file, "Types and rules"), not from the docs' table.
+_REFERENCE_TABLE: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
+    ("CreatedAt", "When the contact was created", _DATE, "date", "contact"),
+    ("nationbuilderid", "The contact's NationBuilder id", _PLAIN, "text", "contact"),
+    ("birthday", 'Birthday (day and month of the birthdate); "today" for today', ("eql",), "birthday", "contact"),
+    ("address.state", "State or region", _PLAIN, "text", "address"),
+    ("address.county", "County", _PLAIN, "text", "address"),
+    ("address.building_type", "Building type", _PLAIN, "text", "address"),
+    ("petitions.base_id", "A petition the contact signed", _PLAIN, "id", "petitions"),
+    ("onlineforms.base_id", "An online form the contact filled in", _PLAIN, "id", "onlineforms"),
+)
+REFERENCE_ONLY_ATTRIBUTES: tuple[str, ...] = tuple(row[0] for row in _REFERENCE_TABLE)
+
+# Operators the reference adds to attributes: `period` on every date (where it applies is
+# not said, so every date takes it), `eql` on one email date, `start_with` on form answers.
+_REFERENCE_EXTRAS: dict[str, tuple[str, ...]] = {
+    "emails.blacklisted_at": ("eql",),
+    "custom_fields": ("start_with",),
+    "form": ("start_with",),
+}
+
+
+def _attribute(row: tuple[str, str, tuple[str, ...], str, str], reference_only: bool) -> Attribute:
+    name, meaning, operators, kind, family = row
+    extras = _REFERENCE_EXTRAS.get(name, ()) + (("period",) if kind in ("date", "birthday") else ())
+    extras = tuple(o for o in extras if o not in operators)
+    return Attribute(name, meaning, operators + extras, kind, family, extras, reference_only)
+
+
+ATTRIBUTES: dict[str, Attribute] = {
+    **{row[0]: _attribute(row, False) for row in _TABLE},
+    **{row[0]: _attribute(row, True) for row in _REFERENCE_TABLE},
+}
 
 
 def allowed_operators(attr: str) -> tuple[str, ...]:
-    """The operators the docs allow on `attr`; KeyError for an unknown attribute."""
-    return ATTRIBUTES[attr].operators
+    """The operators the docs allow on `attr` (reference extras aside); KeyError for an unknown attribute."""
+    return ATTRIBUTES[attr].documented_operators

@@ -38,6 +38,7 @@ class ActionView(BaseModel):
     start: str | None = None
     end: str | None = None
     goal: Any = None
+    goal_forms: int | list[Any] | None = Field(default=None, description="Form answers aimed for.")
     participation: Participation | None = None
     teams: list[TeamRef] = Field(default_factory=list)
     user_count: int | None = None
@@ -82,6 +83,7 @@ def _view(aggregate: ActionAggregate, detail: bool) -> ActionView | None:
         start=action.start,
         end=action.end,
         goal=action.goal,
+        goal_forms=action.goal_forms if action.goal_forms not in ([], 0) else None,
         participation=Participation(
             visits=aggregate.nb_visites,
             contacts_reached=aggregate.nb_contacts,

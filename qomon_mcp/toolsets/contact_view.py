@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.models import Address, Contact, FormData
+from qomon_mcp.qomon.models_base import record
 from qomon_mcp.toolsets.forms_directory import FormsDirectory, shown_time
 
 __all__ = ["CONTACT_FIELDS", "AnswerValues", "ContactField", "ContactView", "answer_values", "contact_view", "one_line"]
@@ -176,5 +177,5 @@ def contact_view(
     for keys in chosen.values():
         view |= {key: facts[key] for key in keys if key in facts}
     if contact.interactions:
-        view["interactions"] = contact.interactions
+        view["interactions"] = [record(i) for i in contact.interactions]
     return ContactView.model_validate(view)

@@ -2,8 +2,10 @@
 
 Every value Qomon checks against the space's reference data (payment method kinds,
 statuses, campaign codes, prices) is checked here first, so nothing invalid is sent.
-Qomon's bundle PATCH is additive but clears the omitted fields of an item it
-updates, so the writes always send each touched item complete.
+Qomon's bundle PATCH is additive. For an item it updates, its reference says the
+fields left out are kept, its public docs that omitted required fields may be
+cleared; the writes read the bundle first and send each touched item with every
+field the tool knows, the changes on top, so that neither reading loses data.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ async def get_fundraising_reference(
     if kind == "settings":
         view.settings = settings.model_dump(
             exclude={"payment_method_kinds", "default_status_id", "currency"}, exclude_none=True
-        )
+        ) | settings.raw_fields  # a setting in a shape nobody documented is still shown as sent
     if kind in ("all", "statuses"):
         statuses = reference.statuses if kind == "statuses" else [s for s in reference.statuses if not s.archived]
         view.statuses = [status_view(s) for s in _capped(statuses, "statuses", kind, notes)]

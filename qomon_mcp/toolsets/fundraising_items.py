@@ -2,8 +2,9 @@
 
 Callers give amounts as `*_cents` (the name says the unit; Qomon's own fields are
 bare `amount`); the wire form drops the suffix. An item Qomon already holds is
-re-sent whole with the caller's changes on top, because Qomon clears the omitted
-fields of an item it updates.
+re-sent whole with the caller's changes on top: Qomon's reference keeps the
+fields an update leaves out, its public docs warn that omitted required fields
+may be cleared, and a whole item is safe under both.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ __all__ = [
     "products_fit",
 ]
 
-# The fields Qomon accepts on each item, as documented; anything else it sends back
-# (created_at, ...) is bookkeeping that a PATCH must not echo.
+# The fields Qomon accepts on each item, per its docs and its reference (which adds the
+# transaction's `payment_method`, `delivered_at`, `delivery_token` and `comment_date`:
+# echoed when Qomon has them, never set by the tools); anything else it sends back
+# (created_at, ...) is bookkeeping that a PATCH must not echo. A donation's list price
+# is read under either of its names (`amount_initial` in the docs, `initial_amount` in
+# the reference; the model reads both) and written under the docs' one, as everywhere.
 WRITABLE: dict[str, tuple[str, ...]] = {
     "transactions": (
         "contact_id",
@@ -43,6 +48,10 @@ WRITABLE: dict[str, tuple[str, ...]] = {
         "external_transaction_id",
         "reimbursed_amount",
         "unpaid_amount",
+        "payment_method",
+        "delivered_at",
+        "delivery_token",
+        "comment_date",
     ),
     "memberships": (
         "contact_id",
@@ -105,7 +114,8 @@ class NewMembership(BaseModel):
 
 class NewDonation(BaseModel):
     contact_id: int = Field(ge=1)
-    donation_price_id: int = Field(ge=1)
+    # Optional in Qomon's reference (a donation of a free amount); the docs' examples give one.
+    donation_price_id: int | None = Field(None, ge=1)
     amount_cents: int | None = Field(None, ge=0)
     amount_initial_cents: int | None = Field(None, ge=0)
     date: str | None = None
@@ -160,9 +170,13 @@ _NEW: dict[str, type[BaseModel]] = {
 
 
 def complete_item(array: str, item: Transaction | Membership | Donation) -> dict[str, Any]:
-    """An item Qomon holds, as a PATCH must re-send it: its id and every writable field it has."""
+    """An item Qomon holds, as a PATCH must re-send it: its id and every writable field it has.
+
+    A structured value (an object or a list) in one of these plain fields is an expanded
+    read, not what a write takes, so it is left out rather than sent back to be refused."""
     fields = {name: getattr(item, name, None) for name in WRITABLE[array]}
-    return {"id": item.id, **{k: v for k, v in fields.items() if v is not None}}
+    kept = {k: v for k, v in fields.items() if v is not None and not isinstance(v, dict | list)}
+    return {"id": item.id, **kept}
 
 
 def _moment(where: str, value: str) -> datetime:
@@ -236,6 +250,8 @@ def _price_defaults(where: str, wire: dict[str, Any], price: Any) -> None:
     listed = price.amount if price is not None and price.amount else None
     if listed is not None:
         wire.setdefault("amount", listed)
+    if "amount" not in wire and price is None:
+        raise ToolError(f"{where} needs amount_cents, or a price (donation_price_id) that has an amount.")
     if "amount" not in wire:
         raise ToolError(f"{where} needs amount_cents: its price {price.name!r} has no fixed amount.")
     wire.setdefault("amount_initial", listed if listed is not None else wire["amount"])

@@ -258,8 +258,8 @@ def history_view(entry: BundleHistoryEntry) -> HistoryView:
     new = entry.new if isinstance(entry.new, dict) else None
     if old is None and new is not None:
         change, fields = "created", {}
-    elif new is None:
-        change, fields = "deleted", {}
+    elif new is None:  # with neither side sent, what happened is unknown rather than a deletion
+        change, fields = ("deleted" if old is not None else None), {}
     else:
         change = "updated"
         keys = [k for k in {**old, **new} if k not in _NOISE and old.get(k) != new.get(k)]

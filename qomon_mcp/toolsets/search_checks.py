@@ -76,10 +76,12 @@ def _checked(condition: Condition, forms: FormsDirectory | None) -> Condition:
     if ope in NO_VALUE_OPERATORS:
         # ext / not_ext take no value: one sent along is dropped rather than refused.
         update |= {"value": None, "from_": None, "to": None}
-    elif ope == "range":
+    elif ope == "range" or (ope == "period" and (condition.from_ is not None or condition.to is not None)):
         if condition.from_ is None or condition.to is None:
-            raise _Refused('range needs both from and to, such as "from": "2024-01-01", "to": "2024-12-31"')
+            raise _Refused(f'{ope} needs both from and to, such as "from": "2024-01-01", "to": "2024-12-31"')
         update |= {"value": None, "from_": check(condition.from_), "to": check(condition.to)}
+    elif ope == "period" and condition.value is None:
+        raise _Refused('period needs a value naming the period, such as "now/M" or "2024-05-01", or from and to')
     elif ope in LIST_OPERATORS:
         if not isinstance(condition.value, list) or not condition.value:
             raise _Refused(f'{ope} takes a list of values, such as ["volunteer", "donor"]')
@@ -146,6 +148,14 @@ def _choice(*choices: str, fold: Callable[[str], str] = str.lower) -> Callable[[
     return check
 
 
+def _birthday(value: str) -> str:
+    if value.strip().lower() == "today":
+        return "today"
+    if not is_valid_date_value(value):
+        raise _Refused(f'{value!r} is not a day; use "today" or a date such as 2024-05-01 (its day and month count)')
+    return value.strip()
+
+
 def _year(value: str) -> str:
     text = value.strip()
     if not (len(text) == 4 and text.isdigit()):
@@ -164,6 +174,7 @@ _VALUE_CHECKS: dict[str, Callable[[str], str]] = {
     "age_cat": _choice(*"0123456"),
     "year": _year,
     "validity": _choice("ongoing", "ended"),
+    "birthday": _birthday,
 }
 
 

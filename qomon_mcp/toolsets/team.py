@@ -13,6 +13,7 @@ from qomon_mcp.qomon.errors import InvalidInput, NotFound
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirm, require_approval
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.toolsets.contact_writes import AddressInput
 from qomon_mcp.toolsets.previews import (
     AccessApproval,
     AccessPreview,
@@ -23,6 +24,7 @@ from qomon_mcp.toolsets.previews import (
     TeamApproval,
     TeamPreview,
 )
+from qomon_mcp.toolsets.team_address import merged_address
 from qomon_mcp.toolsets.team_views import (
     EMAIL_PATTERN,
     Changed,
@@ -36,15 +38,16 @@ from qomon_mcp.toolsets.team_views import (
     RoleRef,
     TeamsResult,
     UsersResult,
-    as_int,
     failures,
+    invitation_payload,
     invitation_view,
     member_ids,
     more_note,
+    outcomes,
     parsed_list,
     replaceable,
-    resolve_role,
     resolves,
+    role_type,
     role_view,
     roles_listing,
     team_view,
@@ -83,16 +86,10 @@ async def get_users(
     role: RoleType | None = None,
     limit: Annotated[int, Field(ge=1, le=200)] = 50,
     offset: Annotated[int, Field(ge=0, description="See the 'N more' note.")] = 0,
-    sort: Annotated[
-        str,
-        Field(
-            pattern=r"^-?(id|created_at|updated_at|surname|firstname|mail)$",
-            description="'-' for descending.",
-        ),
-    ] = "id",
+    order: Annotated[Literal["a-z", "z-a"], Field(description="By surname, then first name.")] = "a-z",
 ) -> UsersResult:
-    if view != "users" and (user_id is not None or role is not None):
-        raise ToolError(f'user_id and role apply to view="users" only; leave them out for view="{view}".')
+    if view != "users" and (user_id is not None or role is not None or order != "a-z"):
+        raise ToolError(f'user_id, role and order apply to view="users" only; leave them out for view="{view}".')
     client = qomon_client(ctx)
     if view == "roles":
         roles = await client.list_roles()
@@ -107,7 +104,8 @@ async def get_users(
         )
     if user_id is not None:
         return UsersResult(user=user_view(await client.get_user(user_id), detailed=True))
-    page = await client.list_users(limit=limit, offset=offset, sort=sort)
+    # Qomon sorts users only by name, ascending or descending.
+    page = await client.list_users(limit=limit, offset=offset, ascending=order == "a-z")
     shown_to = offset + len(page.users)
     # Qomon has no role filter, so it applies to this page only; the note keeps the paging handle.
     users = [u for u in page.users if role is None or user_view(u).role_type == role]
@@ -206,11 +204,11 @@ async def invite_users(
         raise ToolError(f"{twice} is listed twice; invite each address once.")
     client = qomon_client(ctx)
     roles = await client.list_roles()
-    unknown = [i.role for i in invitations if not resolves(roles, i.role)]
+    unknown = [i.role for i in invitations if i.role is not None and not resolves(roles, i.role)]
     if unknown:
         names = ", ".join(repr(r) for r in dict.fromkeys(unknown))
         raise ToolError(f"Unknown or ambiguous role {names}; valid roles: {roles_listing(roles)}.")
-    payload = [{"email": i.email.strip(), "role_id": as_int(resolve_role(roles, i.role).id)} for i in invitations]
+    payload = [invitation_payload(i, roles) for i in invitations]
     sent = [p["email"] for p in payload]
     try:
         answer = await client.invite_users(payload)
@@ -221,10 +219,9 @@ async def invite_users(
             f"Qomon accepted none of the invitations ({reasons}); check get_users for existing users and invitations."
         ) from None
     return InviteResult(
-        invited=[
-            Invited(id=i.id, email=i.email, role=i.role if isinstance(i.role, str) else None)
-            for i in answer.invitations
-        ],
+        invited=[Invited(id=i.id, email=i.email, role=role_type(i.role)) for i in answer.invitations],
+        added=outcomes(answer.raw, sent, "added"),
+        already_members=outcomes(answer.raw, sent, "member"),
         failed=failures(answer.failed, sent),
         note='Invitations are sent asynchronously; check them with get_users view="invitations".',
     )
@@ -304,7 +301,8 @@ async def get_teams(
 
 
 Description = Annotated[str | None, Field(max_length=2000)]
-Address = Annotated[str | None, Field(description="Where it meets, one line.")]
+# The same parts as a contact's address: Qomon stores a team's address as an Address object.
+TeamAddress = Annotated[AddressInput | None, Field(description="Where it meets; only the parts given change.")]
 
 
 @toolset.tool(
@@ -328,10 +326,11 @@ async def save_team(
     remove_member_ids: UserIds = (),
     add_leader_ids: UserIds = (),
     remove_leader_ids: UserIds = (),
-    address: Address = None,
+    address: TeamAddress = None,
 ) -> Changed:
-    given = dict(name=name, description=description, private=private, hide_users=hide_users, address=address)
+    given = dict(name=name, description=description, private=private, hide_users=hide_users)
     fields = {k: v for k, v in given.items() if v is not None}
+    parts: dict[str, str] = address.model_dump(exclude_none=True) if address is not None else {}
     adds = {"users": list(add_member_ids), "leaders": list(add_leader_ids)}
     removes = {"users": set(remove_member_ids), "leaders": set(remove_leader_ids)}
     if name is not None and not name.strip():
@@ -344,8 +343,9 @@ async def save_team(
             raise ToolError("remove_member_ids and remove_leader_ids apply to an existing team; give its team_id.")
         if name is None:
             raise ToolError("A new team needs a name; give name, or team_id to change an existing team.")
-        return await _create_team(client, fields, adds)
-    if not fields and not any(adds.values()) and not any(removes.values()):
+        new_address = {k: v.strip() for k, v in parts.items() if v.strip()}
+        return await _create_team(client, fields | ({"address": new_address} if new_address else {}), adds)
+    if not fields and not parts and not any(adds.values()) and not any(removes.values()):
         raise ToolError("Nothing to update; pass at least one field to change, e.g. description or add_member_ids.")
     for key, label in (("users", "member"), ("leaders", "leader")):
         both = set(adds[key]) & removes[key]
@@ -363,12 +363,22 @@ async def save_team(
     team = replaceable(current)
     changed = [k for k, v in fields.items() if team.get(k) != v]
     team.update(fields)
+    # The address is merged part by part into the Address object the team has.
+    team["address"], address_changed = merged_address(team.get("address"), parts)
+    changed += address_changed
+    if team["address"] is None:
+        del team["address"]
+    # Qomon's reference: a team's leaders are among its users, so a new leader joins as a member too.
+    adds["users"] += adds["leaders"]
     for key, label in (("users", "members"), ("leaders", "leaders")):
         before = member_ids(getattr(current, key))
         after = [i for i in dict.fromkeys(before + adds[key]) if i not in removes[key]]
         if after != before:
             changed.append(label)
         team[key] = [{"id": i} for i in after]
+    leading = [i["id"] for i in team["leaders"] if i["id"] in removes["users"]]
+    if leading:
+        raise ToolError(f"A leader must stay a member: also pass {leading} in remove_leader_ids, or keep them.")
     if not changed:
         return Changed(id=team_id, note="Nothing changed: the team already is as asked.")
     await client.replace_team(team)
@@ -377,7 +387,8 @@ async def save_team(
 
 async def _create_team(client: QomonClient, fields: dict[str, Any], adds: dict[str, list[int]]) -> Changed:
     team: dict[str, Any] = {"private": False, "hide_users": False, **fields}
-    team["users"] = [{"id": i} for i in dict.fromkeys(adds["users"])]
+    # Qomon's reference: the leaders must be among the users.
+    team["users"] = [{"id": i} for i in dict.fromkeys(adds["users"] + adds["leaders"])]
     team["leaders"] = [{"id": i} for i in dict.fromkeys(adds["leaders"])]
     created = await client.create_team(team)
     return Changed(id=created.id, note=f"Created team {created.name!r} ({created.id}).")

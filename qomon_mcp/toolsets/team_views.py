@@ -10,6 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, BeforeValidator, Field
 
 from qomon_mcp.qomon.models import Invitation, Role, Team, TeamUser, User
+from qomon_mcp.toolsets.team_address import address_line, team_address
 
 __all__ = [
     "EMAIL_PATTERN",
@@ -32,13 +33,16 @@ __all__ = [
     "UsersResult",
     "as_int",
     "failures",
+    "invitation_payload",
     "invitation_view",
     "member_ids",
     "more_note",
+    "outcomes",
     "parsed_list",
     "replaceable",
     "resolve_role",
     "resolves",
+    "role_type",
     "role_view",
     "roles_listing",
     "safe_reason",
@@ -174,12 +178,33 @@ def role_view(role: Role) -> RoleView:
     return RoleView(id=role.id, name=role.name, type=role.type, scope=ROLE_SCOPES.get(role.type or ""))
 
 
+def role_type(role: Any) -> str | None:
+    """An invitation's role as its type: Qomon's reference sends a Role object, older answers a string."""
+    if isinstance(role, Role):
+        return role.type or role.name
+    if isinstance(role, dict):
+        kind = role.get("type") or role.get("name")
+        return kind if isinstance(kind, str) else None
+    return role if isinstance(role, str) else None
+
+
+def invitation_payload(invitee: Invitee, roles: list[Role]) -> dict[str, Any]:
+    """`{email, role_id}`; without a role, the space's plain user role, named so nobody has to guess."""
+    if invitee.role is not None:
+        return {"email": invitee.email.strip(), "role_id": as_int(resolve_role(roles, invitee.role).id)}
+    plain = [r for r in roles if (r.type or "").casefold() == "user" and as_int(r.id) is not None]
+    if len(plain) == 1:
+        return {"email": invitee.email.strip(), "role_id": as_int(plain[0].id)}
+    # None or several: Qomon's reference makes role_id optional, defaulting to its plain user role.
+    return {"email": invitee.email.strip()}
+
+
 def invitation_view(invitation: Invitation) -> InvitationView:
     return InvitationView(
         id=invitation.id,
         email=invitation.email,
         mobile_phone=invitation.mobile_phone,
-        role=invitation.role if isinstance(invitation.role, str) else None,
+        role=role_type(invitation.role),
         role_id=invitation.role_id,
         created_at=invitation.created_at,
         last_sent=invitation.last_sent,
@@ -198,7 +223,7 @@ def team_view(team: Team, *, members: slice | None = None) -> TeamView:
         leaders=[MemberView(id=u.id, name=_name(u)) for u in team.leaders],
     )
     if members is not None:
-        view.hide_users, view.address = team.hide_users, _text(team.address)
+        view.hide_users, view.address = team.hide_users, address_line(team.address)
         view.created_at, view.updated_at = team.created_at, team.updated_at
         view.members = [MemberView(id=u.id, name=_name(u)) for u in team.users[members]]
     return view
@@ -266,7 +291,7 @@ class RoleChanged(BaseModel):
 
 class Invitee(BaseModel):
     email: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
-    role: RoleRef
+    role: Annotated[RoleRef | None, Field(description='Id, type or name: "manager", "103"; default: user.')] = None
 
 
 class Invited(BaseModel):
@@ -282,8 +307,25 @@ class Failed(BaseModel):
 
 class InviteResult(BaseModel):
     invited: list[Invited] = Field(default_factory=list)
+    added: list[str] = Field(default_factory=list, description="Had a Qomon account: now users of this space.")
+    already_members: list[str] = Field(default_factory=list)
     failed: list[Failed] = Field(default_factory=list)
     note: str | None = None
+
+
+def outcomes(raw: Any, sent: list[str], status: str) -> list[str]:
+    """The addresses whose per-item result has `status` ("added": an account joined the space,
+    "member": already a user here); Qomon's reference gives per-item results, not their shape."""
+    items = raw.get("results") if isinstance(raw, dict) else None
+    found = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("status") == status:
+            index = item.get("index")
+            in_range = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(sent)
+            email = sent[index] if in_range else item.get("email")
+            if email in sent:
+                found.append(email)
+    return found
 
 
 def resolves(roles: list[Role], ref: str) -> bool:
@@ -336,7 +378,7 @@ def replaceable(team: Team) -> dict[str, Any]:
         "description": team.description,
         "private": team.private,
         "hide_users": team.hide_users,
-        "address": team.address,
+        "address": team_address(team.address),
     }
     return {k: v for k, v in fields.items() if v is not None}
 

@@ -87,7 +87,7 @@ async def test_search_returns_contacts_and_count_returns_the_total() -> None:
         contacts = await client.search_contacts(QUERY)
         total = await client.count_contacts(QUERY)
     assert [c.id for c in contacts] == [1, 2]
-    assert contacts[1].interactions == [{"type": "call"}]
+    assert [i.type for i in contacts[1].interactions] == ["call"]
     assert total == 2
     assert json.loads(fake.requests[0].content) == {
         "data": {"advanced_search": {"query": QUERY, "per_page": 100, "page": 0}}

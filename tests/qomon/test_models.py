@@ -1,18 +1,24 @@
+import logging
+
 import pytest
 from pydantic import BaseModel
 
 from qomon_mcp.qomon import models
 from qomon_mcp.qomon.models import (
+    Action,
     ActionAggregate,
     Bundle,
     BundleHistoryEntry,
     Contact,
     Form,
+    Invitation,
     MembershipPriceGroup,
+    Role,
     Team,
     TransactionSettings,
     User,
 )
+from qomon_mcp.qomon.models_base import record
 
 ALL_MODELS = [getattr(models, name) for name in models.__all__]
 
@@ -179,3 +185,27 @@ def test_reference_data_models_read_nested_lists() -> None:
     assert settings.payment_method_kinds == ["CB", "cash"]
     group = MembershipPriceGroup.model_validate({"id": 1, "membership_prices": [{"id": 10, "amount": 2000}]})
     assert group.membership_prices[0].amount == 2000
+
+
+def test_a_field_in_an_undocumented_shape_is_set_aside_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="qomon_mcp.qomon")
+    action = Action.model_validate({"id": 5, "name": "Phoning", "goal_forms": "abc", "Teams": [1]})
+    assert (action.goal_forms, action.name, action.teams) == (None, "Phoning", [1])
+    assert action.raw_fields == {"goal_forms": "abc"}
+    assert record(action)["goal_forms"] == "abc"
+    assert [r.getMessage() for r in caplog.records] == [
+        "kept as raw data, shape not documented: Action.goal_forms (str)"
+    ]
+
+
+def test_a_model_read_whole_sets_nothing_aside(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="qomon_mcp.qomon")
+    contact = Contact.model_validate(CONTACT)
+    assert contact.raw_fields == {} and contact.address is not None and contact.address.raw_fields == {}
+    assert caplog.records == []
+
+
+def test_an_invitation_role_reads_as_a_role_object_or_a_type() -> None:
+    as_object = Invitation.model_validate({"role": {"id": 4, "name": "Field manager", "type": "manager", "order": "2"}})
+    assert isinstance(as_object.role, Role) and (as_object.role.name, as_object.role.order) == ("Field manager", 2)
+    assert Invitation.model_validate({"role": "manager"}).role == "manager"

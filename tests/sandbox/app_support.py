@@ -7,7 +7,8 @@ from typing import Any
 import httpx2
 
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.space import Space
+from qomon_mcp.sandbox.seed import DEFAULT_NOW
+from qomon_mcp.sandbox.space import PinnedClock, Space
 
 BASE_URL = "https://incoming.qomon.app"
 KEY = "eu-test-key-1234"
@@ -104,7 +105,7 @@ def address(city: str, postalcode: str, street: str) -> Record:
 
 
 def build_space(*, group_id: int = 42, region: str = "eu", fundraising: bool = True) -> Space:
-    space = Space(group_id=group_id, region=region, fundraising=fundraising)
+    space = Space(group_id=group_id, region=region, fundraising=fundraising, clock=PinnedClock(DEFAULT_NOW))
     _form(
         space,
         10,
@@ -195,7 +196,7 @@ def build_space(*, group_id: int = 42, region: str = "eu", fundraising: bool = T
         "hide_users": False,
         "leaders": [],
         "users": [cy],
-        "address": "Paris",
+        "address": address("Paris", "75001", "Rue de Rivoli"),
         "created_at": "2024-01-01T00:00:00Z",
         "updated_at": "2024-01-01T00:00:00Z",
     }
@@ -262,6 +263,19 @@ def membership(**overrides: Any) -> Record:
         "start_date": "2026-01-01T00:00:00Z",
         "end_date": "2026-12-31T00:00:00Z",
         "amount": 2000,
+        "amount_initial": 2000,
+        "currency": "eur",
+    }
+    item.update(overrides)
+    return item
+
+
+def donation(**overrides: Any) -> Record:
+    item = {
+        "contact_id": 1,
+        "donation_price_id": 20,
+        "date": "2026-03-29T12:59:52+02:00",
+        "amount": 500,
         "currency": "eur",
     }
     item.update(overrides)

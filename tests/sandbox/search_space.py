@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from qomon_mcp.sandbox.search import count, search
-from qomon_mcp.sandbox.space import Space
+from qomon_mcp.sandbox.space import PinnedClock, Space
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 EVERYONE = {1, 2, 3, 4, 5, 6, 7}
@@ -43,7 +43,7 @@ def bundle(transactions: list, memberships: list = (), donations: list = ()) -> 
 
 
 def make_space() -> Space:
-    space = Space(group_id=1)
+    space = Space(group_id=1, clock=PinnedClock(NOW))
     space.contacts = {
         1: contact(
             1,
@@ -223,7 +223,21 @@ def make_space() -> Space:
             }
         ],
     }
-    space.interactions = {1: [{"id": 900, "type": "door", "date": "2025-06-01T10:00:00Z", "action_id": 10}]}
+    space.interactions = {
+        1: [
+            {
+                "id": 900,
+                "created_at": "2025-06-01T10:00:00Z",
+                "type": "letter",
+                "sub_type": "sent",
+                "title": "Spring leaflet",
+                "comments": "",
+                "files": [],
+                "user_id": 7,
+                "action_id": 10,
+            }
+        ]
+    }
     return space
 
 

@@ -65,8 +65,8 @@ async def test_answers_must_name_existing_forms_and_values(answers: dict, proble
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "body",
-    [{"contact": {}}, {"data": {}}, {"data": {"contact": "x"}}, {"data": {"contact": {"shoe_size": 42}}}],
-    ids=["no-data", "no-contact", "not-an-object", "unknown-field"],
+    [{"contact": {}}, {"data": {}}, {"data": {"contact": "x"}}],
+    ids=["no-data", "no-contact", "not-an-object"],
 )
 async def test_create_requires_the_envelope(body: dict) -> None:
     async with client(build_sandbox()) as http:
@@ -164,3 +164,101 @@ async def test_delete_answers_204_then_404() -> None:
     assert (first.status_code, first.content) == (204, b"")
     assert second.status_code == 404
     assert 2 not in sandbox.space_for(KEY).contacts
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("spelling", ["customfields", "custom_fields"], ids=["reference", "docs"])
+async def test_custom_fields_are_written_under_either_spelling(spelling: str) -> None:
+    answer = {"form_id": 16, "form_ref_id": 160, "data": "pizza"}
+    async with client(build_sandbox()) as http:
+        created = await http.post("/contacts", json={"data": {"contact": {"surname": "X", spelling: [answer]}}})
+        contact_id = created.json()["data"]["contact"]["id"]
+        replaced = await http.patch(
+            f"/contacts/{contact_id}", json={"data": {"contact": {"surname": "X", spelling: [answer]}}}
+        )
+    for response in (created, replaced):
+        assert response.status_code == 200
+        [stored] = response.json()["data"]["contact"]["customfields"]
+        assert (stored["form_id"], stored["form_ref_id"], stored["data"]) == (16, 160, "pizza")
+
+
+@pytest.mark.anyio
+async def test_both_spellings_in_one_write_are_both_kept() -> None:
+    contact = {
+        "surname": "X",
+        "customfields": [{"form_id": 15, "form_ref_id": 151}],
+        "custom_fields": [{"form_id": 16, "form_ref_id": 160, "data": "soup"}],
+    }
+    async with client(build_sandbox()) as http:
+        response = await http.post("/contacts", json={"data": {"contact": contact}})
+    answers = response.json()["data"]["contact"]["customfields"]
+    assert sorted((a["form_id"], a["data"]) for a in answers) == [(15, "family"), (16, "soup")]
+
+
+@pytest.mark.anyio
+async def test_patching_the_read_shape_back_keeps_the_custom_fields() -> None:
+    async with client(build_sandbox()) as http:
+        await http.patch(
+            "/contacts/1",
+            json={"data": {"contact": {"surname": "Doe", "custom_fields": [{"form_id": 15, "form_ref_id": 150}]}}},
+        )
+        contact = (await http.get("/contacts/1")).json()["data"]["contact"]
+        response = await http.patch("/contacts/1", json={"data": {"contact": contact}})
+    [kept] = response.json()["data"]["contact"]["customfields"]
+    assert (kept["form_id"], kept["form_ref_id"], kept["data"]) == (15, 150, "individual")
+
+
+@pytest.mark.anyio
+async def test_unknown_keys_in_a_contact_write_are_ignored_not_refused() -> None:
+    contact = {
+        "surname": "X",
+        "shoe_size": 42,
+        "address": {"city": "Nantes", "planet": "Earth"},
+        "formdatas": [{**CONSENT_EMAIL, "colour": "blue"}],
+    }
+    async with client(build_sandbox()) as http:
+        response = await http.post("/contacts", json={"data": {"contact": contact}})
+    stored = response.json()["data"]["contact"]
+    assert response.status_code == 200
+    assert "shoe_size" not in stored and "planet" not in stored["address"]
+    assert stored["address"]["city"] == "Nantes" and stored["formdatas"][0]["form_ref_id"] == 100
+
+
+@pytest.mark.anyio
+async def test_user_id_is_writable() -> None:
+    async with client(build_sandbox()) as http:
+        response = await http.patch("/contacts/2", json={"data": {"contact": {"surname": "Smith", "user_id": 501}}})
+    assert response.json()["data"]["contact"]["user_id"] == 501
+
+
+@pytest.mark.anyio
+async def test_tags_may_be_plain_strings_or_name_objects() -> None:
+    contact = {"surname": "X", "tags": ["vip", {"name": "donor"}, "VIP"]}
+    async with client(build_sandbox()) as http:
+        response = await http.post("/contacts", json={"data": {"contact": contact}})
+    assert [t["name"] for t in response.json()["data"]["contact"]["tags"]] == ["vip", "donor"]
+
+
+@pytest.mark.anyio
+async def test_patch_adds_text_answers_to_the_existing_ones() -> None:
+    def patch_body(comment: str, food: str) -> dict:
+        return {
+            "data": {
+                "contact": {
+                    "surname": "Doe",
+                    "formdatas": [{"form_id": 13, "form_ref_id": 130, "data": comment}],
+                    "custom_fields": [{"form_id": 16, "form_ref_id": 160, "data": food}],
+                }
+            }
+        }
+
+    async with client(build_sandbox()) as http:
+        await http.patch("/contacts/1", json=patch_body("first call", "pizza"))
+        response = await http.patch("/contacts/1", json=patch_body("second call", "soup"))
+        cleared = await http.patch("/contacts/1", json={"data": {"contact": {"surname": "Doe"}}})
+    contact = response.json()["data"]["contact"]
+    assert [a["data"] for a in contact["formdatas"]] == ["first call", "second call"]
+    assert [a["data"] for a in contact["customfields"]] == ["pizza", "soup"]
+    # Only the text forms a PATCH answers again keep their answers; the full replace clears the rest.
+    assert cleared.json()["data"]["contact"]["formdatas"] == []
+    assert cleared.json()["data"]["contact"]["customfields"] == []

@@ -85,3 +85,40 @@ async def test_demo_contact_round_trip_through_patch(demo: Sandbox) -> None:
     old_answers = {(a["form_id"], a["form_ref_id"], a["data"]) for a in contact["formdatas"]}
     assert {(a["form_id"], a["form_ref_id"], a["data"]) for a in replaced["formdatas"]} == old_answers
     assert not {a["id"] for a in replaced["formdatas"]} & {a["id"] for a in contact["formdatas"]}
+
+
+@pytest.mark.anyio
+async def test_demo_answers_have_the_reference_shapes(demo: Sandbox) -> None:
+    async with _client(demo, DEMO_KEYS["eu"]) as http:
+        settings = (await http.get("/v1/transaction_settings")).json()["data"]
+        actions = (await http.get("/actions")).json()["data"]["ActionsAggreg"]
+        teams = (await http.get("/teams")).json()["data"]["teams"]
+        invitations = (await http.get("/users/invitation")).json()["data"]["invitations"]
+    assert isinstance(settings["open_periods"], dict) and isinstance(settings["additional_settings"], dict)
+    assert all(isinstance(a["Action"]["goal_forms"], int) for a in actions)
+    assert all(t["address"] is None or isinstance(t["address"], dict) for t in teams)
+    assert any(t["address"] for t in teams)
+    assert all(set(i["role"]) == {"id", "name", "type", "order"} for i in invitations)
+
+
+@pytest.mark.anyio
+async def test_demo_users_sort_by_name_both_ways(demo: Sandbox) -> None:
+    async with _client(demo, DEMO_KEYS["us"]) as http:
+        ascending = (await http.get("/users?sort=true&limit=1000")).json()["data"]["users"]
+        descending = (await http.get("/users?sort=false&limit=1000")).json()["data"]["users"]
+    names = [(u["surname"].casefold(), u["firstname"].casefold()) for u in ascending]
+    assert names == sorted(names) and len(set(names)) > 10
+    assert [u["id"] for u in descending] == [u["id"] for u in reversed(ascending)]
+
+
+@pytest.mark.anyio
+async def test_demo_refund_history_has_a_status_entry(demo: Sandbox) -> None:
+    space = demo.space_for(DEMO_KEYS["eu"])
+    reimbursed = next(s["id"] for s in space.transaction_statuses if s["kind"] == "reimbursed")
+    refunded = next(
+        b["id"] for b in space.bundles.values() if any(t["status_id"] == reimbursed for t in b["transactions"])
+    )
+    async with _client(demo, DEMO_KEYS["eu"]) as http:
+        history = (await http.get(f"/v1/transaction_bundles/{refunded}/history")).json()["data"]
+    changes = [(e["old"], e["new"]) for e in history if e["kind"] == "transaction_status"]
+    assert changes and all(new == {"status_id": reimbursed} for _, new in changes)

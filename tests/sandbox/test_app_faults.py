@@ -1,4 +1,4 @@
-"""Injected faults: forced statuses, delays, dropped connections, malformed bodies."""
+"""Injected faults: forced statuses, delays, dropped connections, malformed bodies, drifted fields."""
 
 from __future__ import annotations
 
@@ -99,10 +99,62 @@ async def test_delay_fault_slows_the_answer_then_processes() -> None:
     assert sandbox.request_log[-1].fault == "delay"
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("path", "altered"),
+    [
+        pytest.param("data.roles[].name", [7, 7], id="every-item"),
+        pytest.param("data.roles[1].name", ["first", 7], id="one-item"),
+    ],
+)
+async def test_drift_alters_one_field_of_a_processed_answer(path: str, altered: list) -> None:
+    sandbox = build_sandbox()
+    async with client(sandbox) as http:
+        names = [r["name"] for r in (await http.get("/roles")).json()["data"]["roles"][:2]]
+        sandbox.faults.add("drift", route="/roles", path=path, value=7)
+        drifted = await http.get("/roles")
+        again = await http.get("/roles")
+    roles = drifted.json()["data"]["roles"]
+    expected = [names[0] if a == "first" else a for a in altered]
+    assert [r["name"] for r in roles[:2]] == expected
+    assert int(drifted.headers["content-length"]) == len(drifted.content)
+    assert "x-ratelimit-remaining" in drifted.headers
+    assert [r["name"] for r in again.json()["data"]["roles"][:2]] == names
+    assert sandbox.request_log[-2].fault == "drift"
+
+
+@pytest.mark.anyio
+async def test_drift_on_a_path_that_finds_nothing_leaves_the_answer_alone() -> None:
+    sandbox = build_sandbox()
+    async with client(sandbox) as http:
+        before = (await http.get("/roles")).json()
+        sandbox.faults.add("drift", route="/roles", path="data.nothing[].here", value={})
+        after = (await http.get("/roles")).json()
+    assert after == before
+
+
+@pytest.mark.anyio
+async def test_drift_leaves_an_error_answer_alone() -> None:
+    sandbox = build_sandbox()
+    sandbox.faults.add("drift", route="/roles", path="data.authorization", value=1)
+    async with client(sandbox, key="not-a-key") as http:
+        refused = await http.get("/roles")
+    assert refused.status_code == 401
+    assert refused.json()["data"] == {"authorization": "missing or unknown API key"}
+
+
 @pytest.mark.parametrize(
     ("kind", "options"),
-    [("boom", {}), ("status", {}), ("status", {"status": 200}), ("drop", {"times": 0})],
-    ids=["unknown-kind", "status-without-status", "status-not-an-error", "zero-times"],
+    [
+        ("boom", {}),
+        ("status", {}),
+        ("status", {"status": 200}),
+        ("drop", {"times": 0}),
+        ("drift", {}),
+        ("drift", {"path": "data..roles"}),
+    ],
+    ids=["unknown-kind", "status-without-status", "status-not-an-error", "zero-times", "drift-without-path",
+         "drift-bad-path"],
 )
 def test_invalid_faults_are_refused(kind: str, options: dict) -> None:
     with pytest.raises(ValueError):

@@ -73,7 +73,7 @@ async def test_each_key_sees_its_own_space() -> None:
         ("GET", "/roles", None, 200),
         ("GET", "/contacts/999999", None, 404),
         ("GET", "/nowhere", None, 404),
-        ("PATCH", "/users/500", {"data": {}}, 422),
+        ("PATCH", "/users/500", {"data": {}}, 400),
         ("POST", "/contacts/upsert", {"kind": "contact", "data": {}}, 202),
         ("DELETE", "/contacts/3", None, 204),
     ],

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from qomon_mcp.sandbox.app import create_demo_sandbox
+from qomon_mcp.sandbox.seed import DEMO_KEYS
 from tests.sandbox.app_support import KEY, build_sandbox, client
 
+# The reference's interaction record (shapes file, "Types and rules").
+INTERACTION = {
+    "id": 1,
+    "created_at": "2024-01-01T00:00:00Z",
+    "type": "call",
+    "sub_type": "outgoing",
+    "title": "Phone bank",
+    "comments": "Voicemail",
+    "files": [],
+    "user_id": 500,
+    "action_id": 10,
+}
 SMITHS = {"$all": [{"$all": [{"$condition": {"attr": "surname", "ope": "eql", "value": "smith"}}]}]}
 
 
@@ -24,13 +38,13 @@ async def test_search_returns_contacts_and_kpi_the_total() -> None:
 @pytest.mark.parametrize("where", ["data", "advanced_search"], ids=["beside", "inside"])
 async def test_include_interactions_is_accepted_at_both_levels(where: str) -> None:
     sandbox = build_sandbox()
-    sandbox.space_for(KEY).interactions[2] = [{"id": 1, "type": "call", "date": "2024-01-01T00:00:00Z"}]
+    sandbox.space_for(KEY).interactions[2] = [INTERACTION]
     advanced = {"query": SMITHS, "per_page": 1}
     data = {"advanced_search": advanced}
     (data if where == "data" else advanced)["include_interactions"] = True
     async with client(sandbox) as http:
         response = await http.post("/search", json={"data": data})
-    assert response.json()["data"]["contacts"][0]["interactions"][0]["type"] == "call"
+    assert response.json()["data"]["contacts"][0]["interactions"] == [INTERACTION]
 
 
 @pytest.mark.anyio
@@ -48,3 +62,16 @@ async def test_a_bad_query_is_422_naming_the_problem(advanced: dict) -> None:
     body = response.json()
     assert response.status_code == 422
     assert body["status"] == "fail" and body["data"]["query"]
+
+
+@pytest.mark.anyio
+async def test_the_demo_space_returns_interactions_in_the_reference_shape() -> None:
+    sandbox = create_demo_sandbox(contacts=300)
+    key = DEMO_KEYS["eu"]
+    body = {"data": {"advanced_search": {"query": {"$all": []}, "per_page": 1000}, "include_interactions": True}}
+    async with client(sandbox, key) as http:
+        response = await http.post("/search", json=body)
+    interactions = [i for contact in response.json()["data"]["contacts"] for i in contact["interactions"]]
+    keys = {"id", "created_at", "type", "sub_type", "title", "comments", "files", "user_id", "action_id"}
+    assert interactions and all(set(i) == keys for i in interactions)
+    assert {i["type"] for i in interactions} == {"letter", "call"}

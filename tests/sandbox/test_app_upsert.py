@@ -68,11 +68,11 @@ async def test_drain_can_fast_forward_the_delay() -> None:
         "impossible-date",
     ],
 )
-async def test_upsert_envelope_errors_are_422_at_once(body: dict) -> None:
+async def test_upsert_envelope_errors_are_400_at_once(body: dict) -> None:
     sandbox = build_sandbox()
     async with client(sandbox) as http:
         response = await http.post("/contacts/upsert", json=body)
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["status"] == "fail"
     assert sandbox.upserts.pending == 0
 
@@ -212,7 +212,6 @@ async def test_upsert_writes_answers_by_id_and_unique_label() -> None:
             "forms": [{"id": 13, "value": "free text"}],
             "actions": [{"id": 17, "label": "Follow-up", "value": "send_information"}],
             "name_presences": [{"id": 18, "value": "present"}],
-            "presence_status": [{"id": 999, "value": "ignored"}],
         },
     )
     contact = _contacts(sandbox)[2]
@@ -261,3 +260,26 @@ async def test_an_unknown_form_or_value_drops_the_whole_record_silently(answers:
     await _upsert(sandbox, {"id": 1, "phone": "111", "status": [{"id": 12, "value": "opposed"}], **answers})
     await _upsert(sandbox, {"surname": "Brand-new", "status": [{"id": 12, "value": "opposed"}], **answers})
     assert _contacts(sandbox) == before
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("spelling", ["name_presences", "presence_status"], ids=["reference", "docs"])
+async def test_presence_answers_are_written_under_either_spelling(spelling: str) -> None:
+    sandbox = build_sandbox()
+    await _upsert(sandbox, {"id": 2, spelling: [{"label": "Presence", "value": "present"}]})
+    assert [(a["form_id"], a["form_ref_id"]) for a in _contacts(sandbox)[2]["formdatas"]] == [(18, 180)]
+
+
+@pytest.mark.anyio
+async def test_an_unknown_presence_form_under_presence_status_drops_the_record() -> None:
+    # Treated like name_presences: an unknown form id drops the whole record, silently.
+    sandbox = build_sandbox()
+    await _upsert(sandbox, {"id": 2, "phone": "0777", "presence_status": [{"id": 999, "value": "present"}]})
+    assert _contacts(sandbox)[2]["phone"] == ""
+
+
+@pytest.mark.anyio
+async def test_upsert_tags_may_be_plain_strings() -> None:
+    sandbox = build_sandbox()
+    await _upsert(sandbox, {"id": 2, "tags": ["vip", {"name": "donor"}]})
+    assert [t["name"] for t in _contacts(sandbox)[2]["tags"]] == ["vip", "donor"]

@@ -140,7 +140,7 @@ REFUSED = [
         "ref-ids",
     ),
     (
-        _query({"attr": "form", "form_id": 1, "ope": "start_with", "value": "a"}),
+        _query({"attr": "form", "form_id": 1, "ope": "not_start_with", "value": "a"}),
         "allowed: ext, not_ext",
         "form-op",
     ),

@@ -288,11 +288,17 @@ def test_interactions_and_action_stats_follow_the_actions(space: Space) -> None:
     assert set(space.action_stats) == set(space.actions)
     for action_id, stats in space.action_stats.items():
         assert stats["NbContacts"] == reached[action_id] <= stats["NbVisites"]
+    keys = {"id", "created_at", "type", "sub_type", "title", "comments", "files", "user_id", "action_id"}
+    types = set()
     for contact_id, interactions in space.interactions.items():
         for interaction in interactions:
-            assert interaction["type"] in ("door", "call", "mail", "event")
+            # The reference's interaction record: type letter|call.
+            assert set(interaction) == keys
+            types.add(interaction["type"])
             assert interaction["action_id"] in space.contacts[contact_id]["actions_ids"]
+            assert interaction["title"] == space.actions[interaction["action_id"]]["name"]
             assert interaction["user_id"] in space.users
+    assert types == {"letter", "call"}
 
 
 def test_every_role_is_held(space: Space) -> None:

@@ -8,12 +8,17 @@ import pytest
 from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed import DEFAULT_NOW, DEMO_KEYS, NEXT_YEAR_NOW
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
 
 EU_KEY = DEMO_KEYS["eu"]
+
+# Every demo sandbox here is laid out around a pinned instant and its clock is stopped there
+# (`create_demo_sandbox` without `now`). Date-dependent tests run at both instants, so they
+# would still pass a year from now.
+CLOCKS = [pytest.param(DEFAULT_NOW, id="pinned"), pytest.param(NEXT_YEAR_NOW, id="a-year-later")]
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 import copy
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
 from tests.calls import call, hints
+from tests.toolsets.wire import recorded_client
 
 pytestmark = pytest.mark.anyio
 
@@ -246,6 +248,55 @@ async def test_save_bundle_changes_one_field_and_keeps_everything_else(
     assert writes(sandbox)[-1] == ("PATCH", "/v1/transaction_bundles/{id}")
 
 
+def as_sent(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as a careful update re-sends it: every field it has, but the bookkeeping and the nulls."""
+    return {k: v for k, v in item.items() if k != "created_at" and v is not None}
+
+
+async def test_save_bundle_sends_each_updated_item_whole_and_the_rest_survives(
+    sandbox: Sandbox, space: Space
+) -> None:
+    bundle = paid_bundle(space)
+    transaction_, donation = bundle["transactions"][0], bundle["donations"][0]
+    transaction_.update(comment="At the stall", code_campaign=space.code_campaigns[0]["code"])
+    # Fields only Qomon's reference lists, which the tool never sets but must not lose.
+    transaction_.update(payment_method="Visa", comment_date="2026-03-30T10:00:00Z")
+    # Qomon's reference names a donation's list price `initial_amount` (the docs: `amount_initial`).
+    donation["initial_amount"] = donation.pop("amount_initial")
+    before = copy.deepcopy(bundle)
+    changes = {
+        "bundle_id": bundle["id"],
+        "transactions": [{"id": transaction_["id"], "comment": "Paid at the door"}],
+        "donations": [{"id": donation["id"], "affectation": "Building fund"}],
+    }
+    async with recorded_client(sandbox) as (mcp, wire):
+        result = await call(mcp, "save_bundle", changes)
+    [patched] = wire.to("PATCH", f"/v1/transaction_bundles/{bundle['id']}")
+    sent = patched.body["data"]
+    assert sent["transactions"] == [as_sent(before["transactions"][0]) | {"comment": "Paid at the door"}]
+    old_donation = as_sent(before["donations"][0])
+    old_donation["amount_initial"] = old_donation.pop("initial_amount")
+    assert sent["donations"] == [old_donation | {"affectation": "Building fund"}]
+    assert "memberships" not in sent
+    assert "other fields kept" in result["summary"]
+    # What the update did not name is still there afterwards.
+    assert same(bundle["transactions"][0], before["transactions"][0] | {"comment": "Paid at the door"})
+    assert bundle["memberships"] == before["memberships"]
+    initial = before["donations"][0]["initial_amount"]
+    assert same(bundle["donations"][0], old_donation | {"affectation": "Building fund", "amount_initial": initial})
+
+
+def same(after: dict[str, Any], expected: dict[str, Any]) -> bool:
+    """Every value of `expected` is in `after`, instants compared as instants (the spelling may change)."""
+
+    def value(key: str, item: dict[str, Any]) -> Any:
+        v = item.get(key)
+        instant = key.endswith(("date", "_at")) and isinstance(v, str)
+        return datetime.fromisoformat(v) if instant else v
+
+    return all(value(k, after) == value(k, expected) for k in as_sent(expected))
+
+
 async def test_save_bundle_adds_a_checked_item(mcp: Client, space: Space) -> None:
     written = await call(mcp, "save_bundle", {"transactions": [transaction()], "memberships": [MEMBERSHIP]})
     bundle = space.bundles[written["bundle_id"]]
@@ -256,6 +307,27 @@ async def test_save_bundle_adds_a_checked_item(mcp: Client, space: Space) -> Non
     assert (donation["amount"], donation["currency"]) == (2000, "eur")
     too_much = await refused(mcp, "save_bundle", {"bundle_id": bundle["id"], "donations": [new]})
     assert "more than the 50.00 EUR" in too_much
+
+
+async def test_save_bundle_new_donation_without_a_price_takes_its_amount(sandbox: Sandbox, space: Space) -> None:
+    # Qomon's reference makes donation_price_id optional and requires the donation's date.
+    async with recorded_client(sandbox) as (mcp, wire):
+        written = await call(
+            mcp,
+            "save_bundle",
+            {"transactions": [transaction()], "donations": [{"contact_id": PAYER, "amount_cents": 1500}]},
+        )
+        no_amount = {"transactions": [transaction()], "donations": [{"contact_id": 1}]}
+        refused_text = await refused(mcp, "save_bundle", no_amount)
+    [posted] = wire.to("POST", "/v1/transaction_bundles")
+    (sent,) = posted.body["data"]["donations"]
+    assert "donation_price_id" not in sent
+    assert (sent["amount"], sent["amount_initial"]) == (1500, 1500)
+    assert sent["date"] == posted.body["data"]["transactions"][0]["date"]
+    (donation,) = space.bundles[written["bundle_id"]]["donations"]
+    assert (donation["amount"], donation["donation_price_id"]) == (1500, None)
+    assert refused_text == "donations[0] needs amount_cents, or a price (donation_price_id) that has an amount."
+    assert len(wire.to("POST", "/v1/transaction_bundles")) == 1
 
 
 @pytest.mark.parametrize(
@@ -295,6 +367,7 @@ def history_of(space: Space, bundle_id: int, count: int) -> list[dict[str, Any]]
 async def test_full_refund_follows_the_documented_steps(mcp: Client, sandbox: Sandbox, space: Space) -> None:
     bundle = paid_bundle(space)
     before = copy.deepcopy(bundle)
+    history_before = len(space.bundle_history.get(bundle["id"], []))
     tx = bundle["transactions"][0]
     result = await call(mcp, "refund_bundle", {"bundle_id": bundle["id"]})
     assert "Reimbursed" in result["summary"]
@@ -306,8 +379,10 @@ async def test_full_refund_follows_the_documented_steps(mcp: Client, sandbox: Sa
     assert [p["amount_initial"] for p in products] == [
         p["amount_initial"] for p in before["memberships"] + before["donations"]
     ]
-    transaction_entry = next(h for h in history_of(space, bundle["id"], 3) if h["kind"] == "transaction")
-    assert transaction_entry["old"]["status_id"] != transaction_entry["new"]["status_id"] == tx["status_id"]
+    written = history_of(space, bundle["id"], len(space.bundle_history[bundle["id"]]) - history_before)
+    # Qomon's reference has a status change as its own history kind.
+    status_entry = next(h for h in written if h["kind"] == "transaction_status")
+    assert status_entry["old"]["status_id"] != status_entry["new"]["status_id"] == tx["status_id"]
     assert [m for m, _ in writes(sandbox)] == ["PATCH"]
 
 

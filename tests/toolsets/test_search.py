@@ -1,7 +1,7 @@
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,15 +14,15 @@ from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.toolsets.contact_view import ContactView
 from tests.calls import contacts_in, payload
-from tests.toolsets.conftest import EU_KEY, make_settings
+from tests.toolsets.conftest import CLOCKS, EU_KEY, make_settings
 
 pytestmark = pytest.mark.anyio
 
 SEARCH_ROUTES = {"/search", "/kpi"}
 
 
-def _demo_sandbox() -> Sandbox:
-    return create_demo_sandbox(burst=1000, rate=1000.0, upsert_delay=0.05)
+def _demo_sandbox(now: datetime | None = None) -> Sandbox:
+    return create_demo_sandbox(now=now, burst=1000, rate=1000.0, upsert_delay=0.05)
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +30,18 @@ def sandbox() -> Sandbox:
     # Searches only read: one demo space for the module keeps the suite fast. Tests that
     # change the space use `own_space` instead.
     return _demo_sandbox()
+
+
+@pytest.fixture(scope="module", params=CLOCKS)
+def dated_sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    """A read-only demo sandbox laid out around, and pinned at, each of the CLOCKS."""
+    return _demo_sandbox(request.param)
+
+
+@pytest.fixture
+async def dated(dated_sandbox: Sandbox) -> AsyncIterator[tuple[Client, Space]]:
+    async with Client(create_server(make_settings(), transport=dated_sandbox.transport())) as client:
+        yield client, dated_sandbox.space_for(EU_KEY)
 
 
 @pytest.fixture
@@ -41,9 +53,9 @@ def routes_since(sandbox: Sandbox, start: int) -> list[str]:
     return [entry.route for entry in sandbox.request_log[start:]]
 
 
-@pytest.fixture
-async def own_space() -> AsyncIterator[tuple[Client, Sandbox, Space]]:
-    sandbox = _demo_sandbox()
+@pytest.fixture(params=CLOCKS)
+async def own_space(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Client, Sandbox, Space]]:
+    sandbox = _demo_sandbox(request.param)
     async with Client(create_server(make_settings(), transport=sandbox.transport())) as client:
         yield client, sandbox, sandbox.space_for(EU_KEY)
 
@@ -100,11 +112,6 @@ DOCS_EXAMPLES = [
             ("$at_least_one", [cond("tags.name", "eql", "volunteer"), cond("tags.name", "eql", "donor")]),
         ),
         id="paris-mobile-volunteer-or-donor",
-    ),
-    pytest.param(
-        [cond("memberships.start_date", "lte", "now"), cond("memberships.end_date", "gte", "now")],
-        native(("$all", [cond("memberships.start_date", "lte", "now"), cond("memberships.end_date", "gte", "now")])),
-        id="current-members-flat",
     ),
     pytest.param(
         {"conditions": [cond("donations.sum_amount", "gte", "100")]},
@@ -166,6 +173,15 @@ DOCS_EXAMPLES = [
         native(("$all", [cond("custom_fields", "eql", form_id=4540, form_ref_ids=[7512])])),
         id="custom-field-answer",
     ),
+]
+
+# The docs' examples whose answer moves with "now": they run at each of the CLOCKS.
+DATED_DOCS_EXAMPLES = [
+    pytest.param(
+        [cond("memberships.start_date", "lte", "now"), cond("memberships.end_date", "gte", "now")],
+        native(("$all", [cond("memberships.start_date", "lte", "now"), cond("memberships.end_date", "gte", "now")])),
+        id="current-members-flat",
+    ),
     pytest.param(
         [cond("UpdatedAt", "gte", "now-30d")],
         native(("$all", [cond("UpdatedAt", "gte", "now-30d")])),
@@ -174,15 +190,26 @@ DOCS_EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize(("typed", "docs_query"), DOCS_EXAMPLES)
-async def test_docs_examples_return_what_the_space_says(
-    mcp: Client, space: Space, typed: Any, docs_query: dict[str, Any]
-) -> None:
+async def _check_docs_example(mcp: Client, space: Space, typed: Any, docs_query: dict[str, Any]) -> None:
     expected = expected_ids(space, docs_query)
     assert expected, "each example should match someone in the demo space"
     assert await found_ids(mcp, {"query": typed}) == expected
     count = await mcp.call_tool("count_contacts", {"query": typed})
     assert json.loads(count.content[0].text) == {"total": len(expected)}
+
+
+@pytest.mark.parametrize(("typed", "docs_query"), DOCS_EXAMPLES)
+async def test_docs_examples_return_what_the_space_says(
+    mcp: Client, space: Space, typed: Any, docs_query: dict[str, Any]
+) -> None:
+    await _check_docs_example(mcp, space, typed, docs_query)
+
+
+@pytest.mark.parametrize(("typed", "docs_query"), DATED_DOCS_EXAMPLES)
+async def test_dated_docs_examples_return_what_the_space_says(
+    dated: tuple[Client, Space], typed: Any, docs_query: dict[str, Any]
+) -> None:
+    await _check_docs_example(*dated, typed, docs_query)
 
 
 async def test_flat_shorthand_equals_the_two_level_form(mcp: Client) -> None:
@@ -285,13 +312,14 @@ async def test_updated_since_finds_a_contact_changed_through_the_api(
         created = await client.create_contact({"firstname": "Ada", "surname": "Recent", "mail": "ada@example.org"})
     result = await mcp.call_tool("search_contacts", {"updated_since": "now-1h", "fields": ["name"]})
     contacts = contacts_in(payload(result))
-    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    hour_ago = space.now() - timedelta(hours=1)
     recent = {c["id"] for c in space.contacts.values() if datetime.fromisoformat(c["UpdatedAt"]) >= hour_ago}
     assert created.id in recent
     assert {c["id"] for c in contacts} == recent
 
 
-async def test_updated_since_is_anded_with_an_or_query(mcp: Client, space: Space) -> None:
+async def test_updated_since_is_anded_with_an_or_query(dated: tuple[Client, Space]) -> None:
+    mcp, space = dated
     query = {
         "match": "at_least_one",
         "groups": [
@@ -299,7 +327,7 @@ async def test_updated_since_is_anded_with_an_or_query(mcp: Client, space: Space
             {"conditions": [cond("address.city", "eql", "Lyon")]},
         ],
     }
-    month_ago = datetime.now(UTC) - timedelta(days=30)
+    month_ago = space.now() - timedelta(days=30)
     expected = {
         c["id"]
         for c in space.contacts.values()
@@ -380,6 +408,12 @@ MALFORMED = [
     pytest.param("search_contacts", _bad(cond("address.city", "eql", ["Paris", "Lyon"])), id="list-for-eql"),
     pytest.param("search_contacts", _bad(cond("address.city", "eql")), id="missing-value"),
     pytest.param("search_contacts", _bad(cond("surname", "eql", " ")), id="blank-value"),
+    pytest.param("search_contacts", _bad(cond("CreatedAt", "period")), id="period-without-value"),
+    pytest.param(
+        "search_contacts", _bad(cond("CreatedAt", "period", **{"from": "2024-01-01"})), id="period-without-to"
+    ),
+    pytest.param("search_contacts", _bad(cond("surname", "period", "2024")), id="period-on-text"),
+    pytest.param("search_contacts", _bad(cond("birthday", "eql", "soon")), id="bad-birthday"),
     # Forms
     pytest.param("search_contacts", _bad(cond("form", "eql", form_ref_ids=[7486])), id="form-without-form-id"),
     pytest.param("search_contacts", _bad(cond("form", "ext", form_id=9999)), id="unknown-form-id"),
@@ -493,3 +527,43 @@ async def test_no_fields_gives_a_table_of_ids(mcp: Client, space: Space) -> None
     data = payload(await mcp.call_tool("search_contacts", {"per_page": 5, "fields": []}))
     assert data["columns"] == ["id"]
     assert data["rows"] == [[contact_id] for contact_id in sorted(space.contacts)[:5]]
+
+
+# Shapes file, "Types and rules": what Qomon's reference accepts beyond the docs' table.
+REFERENCE_EXTRAS = [
+    pytest.param(cond("CreatedAt", "gte", "now-1y"), id="created-at"),
+    pytest.param(cond("CreatedAt", "period", "now/y"), id="period-value"),
+    pytest.param(cond("lastchange", "period", **{"from": "2024-01-01", "to": "now"}), id="period-from-to"),
+    pytest.param(cond("birthday", "eql", "today"), id="birthday-today"),
+    pytest.param(cond("birthday", "period", "now/M"), id="birthday-period"),
+    pytest.param(cond("nationbuilderid", "ext"), id="nationbuilderid"),
+    pytest.param(cond("address.state", "ext"), id="state"),
+    pytest.param(cond("address.county", "not_ext"), id="county"),
+    pytest.param(cond("address.building_type", "eql", "house"), id="building-type"),
+    pytest.param(cond("petitions.base_id", "eql", "5"), id="petitions"),
+    pytest.param(cond("onlineforms.base_id", "ext"), id="onlineforms"),
+    pytest.param(cond("emails.blacklisted_at", "eql", "now-1d/d"), id="blacklisted-eql"),
+    pytest.param(cond("custom_fields", "start_with", "pi", form_id=4541, form_ref_ids=[7516]), id="form-start-with"),
+]
+
+
+@pytest.mark.parametrize("condition", REFERENCE_EXTRAS)
+async def test_reference_extras_pass_the_checks_and_count_as_they_find(mcp: Client, condition: dict[str, Any]) -> None:
+    arguments = {"query": [condition]}
+    counted = await mcp.call_tool("count_contacts", arguments)
+    assert not counted.is_error, counted.content[0].text
+    assert json.loads(counted.content[0].text)["total"] == len(await found_ids(mcp, arguments))
+
+
+async def test_reference_extras_find_what_the_space_holds(mcp: Client, space: Space) -> None:
+    today = space.now()
+    born_today = {
+        c["id"]
+        for c in space.contacts.values()
+        if c.get("birthdate") and (c["birthdate"][5:7], c["birthdate"][8:10]) == (f"{today:%m}", f"{today:%d}")
+    }
+    with_state = {c["id"] for c in space.contacts.values() if (c.get("address") or {}).get("state")}
+    assert born_today and space.nationbuilder_ids
+    assert await found_ids(mcp, {"query": [cond("nationbuilderid", "ext")]}) == set(space.nationbuilder_ids.values())
+    assert await found_ids(mcp, {"query": [cond("birthday", "eql", "today")]}) == born_today
+    assert await found_ids(mcp, {"query": [cond("address.state", "not_ext")]}) == set(space.contacts) - with_state

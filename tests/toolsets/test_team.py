@@ -7,6 +7,7 @@ from mcp import Client
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
 from tests.calls import call, hints
+from tests.toolsets.wire import recorded_client
 
 pytestmark = pytest.mark.anyio
 
@@ -44,6 +45,19 @@ def live_team(space: Space, **wanted: Any) -> dict[str, Any]:
 
 def ids(people: list[dict[str, Any]]) -> list[int]:
     return [p["id"] for p in people]
+
+
+def by_name(user: dict[str, Any]) -> tuple[str, str, int]:
+    return ((user.get("surname") or "").casefold(), (user.get("firstname") or "").casefold(), user["id"])
+
+
+# The parts of an address a person wrote; ids and geocoding are the emulator's bookkeeping.
+PARTS = ("housenumber", "street", "addition", "building", "floor", "door", "postalcode", "citycode", "city")
+PARTS += ("state", "country")
+
+
+def written_parts(address: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (address or {}).items() if k in PARTS and v not in (None, "")}
 
 
 # Metadata
@@ -85,7 +99,7 @@ async def test_get_users_pages_with_a_note_and_the_offset_handle(mcp: Client, sp
 
 
 async def test_get_users_last_page_has_no_note(mcp: Client, space: Space) -> None:
-    result = await call(mcp, "get_users", {"limit": 200, "sort": "-surname"})
+    result = await call(mcp, "get_users", {"limit": 200, "order": "z-a"})
     assert len(result["users"]) == len(space.users)
     assert "note" not in result
 
@@ -124,16 +138,37 @@ async def test_get_users_invitations(mcp: Client, space: Space) -> None:
     ("arguments", "message"),
     [
         ({"view": "roles", "user_id": 5}, 'apply to view="users" only'),
-        ({"sort": "city"}, "sort"),
+        ({"view": "invitations", "order": "z-a"}, 'apply to view="users" only'),
+        ({"order": "surname"}, "order"),
         ({"limit": 500}, "limit"),
     ],
-    ids=["user-id-with-roles", "unknown-sort", "limit-too-large"],
+    ids=["user-id-with-roles", "order-with-invitations", "unknown-order", "limit-too-large"],
 )
 async def test_get_users_invalid_arguments_send_nothing(
     mcp: Client, sandbox: Sandbox, arguments: dict[str, Any], message: str
 ) -> None:
     assert message in await error(mcp, "get_users", arguments)
     assert sandbox.request_log == []
+
+
+@pytest.mark.parametrize(
+    ("order", "sent", "descending"),
+    [({}, "true", False), ({"order": "a-z"}, "true", False), ({"order": "z-a"}, "false", True)],
+    ids=["default", "a-z", "z-a"],
+)
+async def test_get_users_order_is_qomons_boolean_sort_and_pages_by_name(
+    sandbox: Sandbox, space: Space, order: dict[str, str], sent: str, descending: bool
+) -> None:
+    async with recorded_client(sandbox) as (mcp, wire):
+        first = await call(mcp, "get_users", {"limit": 10, **order})
+        rest = await call(mcp, "get_users", {"limit": 200, "offset": 10, **order})
+    assert [s.params for s in wire.to("GET", "/users")] == [
+        {"limit": "10", "offset": "0", "sort": sent},
+        {"limit": "200", "offset": "10", "sort": sent},
+    ]
+    expected = sorted(space.users.values(), key=by_name, reverse=descending)
+    assert ids(first["users"]) + ids(rest["users"]) == ids(expected)
+    assert first["note"] == f"{len(space.users) - 10} more users; use offset=10."
 
 
 async def test_get_users_unknown_user(mcp: Client) -> None:
@@ -224,22 +259,41 @@ async def test_invite_users_creates_the_invitations(mcp: Client, space: Space, s
     assert routes(sandbox) == [("GET", "/roles", 200), ("POST", "/users/invitation", 201)]
 
 
-async def test_invite_users_reports_partial_failures(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+async def test_invite_users_without_a_role_sends_the_plain_user_role(
+    sandbox: Sandbox, space: Space
+) -> None:
+    (plain,) = [r for r in space.roles.values() if r["type"] == "user"]
+    async with recorded_client(sandbox) as (mcp, wire):
+        result = await call(mcp, "invite_users", {"invitations": [{"email": "ana@example.org"}]})
+    [posted] = wire.to("POST", "/users/invitation")
+    assert posted.body == {"data": {"invitations": [{"email": "ana@example.org", "role_id": plain["id"]}]}}
+    assert [(i["email"], i["role"]) for i in result["invited"]] == [("ana@example.org", "user")]
+    invitation = next(i for i in space.invitations.values() if i["email"] == "ana@example.org")
+    assert invitation["role_id"] == plain["id"]
+
+
+async def test_invite_users_reports_members_and_failures(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     member = next(iter(space.users.values()))
+    del space.roles[next(r["id"] for r in space.roles.values() if r["type"] == "user")]
     result = await call(
         mcp,
         "invite_users",
-        {"invitations": [{"email": member["mail"], "role": "user"}, {"email": "new@example.org", "role": "user"}]},
+        {"invitations": [{"email": member["mail"], "role": "manager"}, {"email": "new@example.org"}]},
     )
-    assert [i["email"] for i in result["invited"]] == ["new@example.org"]
-    assert result["failed"] == [{"email": member["mail"], "reason": "already a user of this space"}]
+    assert result["already_members"] == [member["mail"]]
+    reason = "this space has no plain user role; pass role_id"
+    assert result["failed"] == [{"email": "new@example.org", "reason": reason}]
+    assert "invited" not in result
     assert sandbox.request_log[-1].status == 207
 
 
-async def test_invite_users_none_accepted_is_a_tool_error(mcp: Client, space: Space) -> None:
-    member = next(iter(space.users.values()))
-    text = await error(mcp, "invite_users", {"invitations": [{"email": member["mail"], "role": "user"}]})
-    assert f"{member['mail']}: already a user of this space" in text
+async def test_invite_users_none_accepted_is_a_tool_error(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    # Without a plain user role to name, the tool leaves role_id out and Qomon applies its own default;
+    # a space that has none refuses.
+    del space.roles[next(r["id"] for r in space.roles.values() if r["type"] == "user")]
+    text = await error(mcp, "invite_users", {"invitations": [{"email": "ana@example.org"}]})
+    assert "ana@example.org: this space has no plain user role" in text
+    assert routes(sandbox)[-1] == ("POST", "/users/invitation", 400)
 
 
 async def test_invite_users_unknown_role_sends_nothing(mcp: Client, sandbox: Sandbox, space: Space) -> None:
@@ -274,7 +328,7 @@ async def test_revoke_access_removes_a_user(mcp: Client, space: Space, sandbox: 
     arguments = {"user_id": user["id"], "confirm": True}
     assert await call(mcp, "revoke_access", arguments) == {"removed": "user", "id": user["id"]}
     assert user["id"] not in space.users
-    assert routes(sandbox) == [("GET", "/users/{id}", 200), ("DELETE", "/users/{id}", 204)]
+    assert routes(sandbox) == [("GET", "/users/{id}", 200), ("DELETE", "/users/{id}", 200)]
 
 
 async def test_revoke_access_cancels_an_invitation(mcp: Client, space: Space) -> None:
@@ -316,6 +370,13 @@ async def test_get_teams_one_team_with_members(mcp: Client, space: Space) -> Non
     assert result["team"]["hide_users"] is True
 
 
+async def test_get_teams_shows_an_address_object_on_one_line(mcp: Client, space: Space) -> None:
+    team = live_team(space, name="Paris Centre")
+    team["address"] |= {"housenumber": "8", "street": "Rue Saint-Denis", "floor": "2"}
+    result = await call(mcp, "get_teams", {"team_id": team["id"]})
+    assert result["team"]["address"] == "8 Rue Saint-Denis, 2, 75001 Paris, France"
+
+
 async def test_get_teams_public_only_and_by_user(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     public = await call(mcp, "get_teams", {"public_only": True})
     assert ids(public["teams"]) == sorted(t["id"] for t in space.live_teams() if not t["private"])
@@ -346,34 +407,96 @@ async def test_get_teams_conflicting_arguments_send_nothing(
 # create_team, update_team, delete_team
 
 
-async def test_create_team(mcp: Client, space: Space) -> None:
+async def test_create_team(sandbox: Sandbox, space: Space) -> None:
     members = [u["id"] for u in space.users.values() if u["role_data"]["type"] == "user"][:3]
     leader = user_of_role(space, "manager")["id"]
-    result = await call(
-        mcp,
-        "save_team",
-        {"name": "Canvass Nord", "private": True, "add_member_ids": members, "add_leader_ids": [leader]},
-    )
+    address = {"housenumber": "12", "street": "Rue Oberkampf", "postalcode": "75011", "city": "Paris"}
+    async with recorded_client(sandbox) as (mcp, wire):
+        result = await call(
+            mcp,
+            "save_team",
+            {
+                "name": "Canvass Nord",
+                "private": True,
+                "add_member_ids": members,
+                "add_leader_ids": [leader],
+                "address": address,
+            },
+        )
+    [posted] = wire.to("POST", "/teams")
+    # An Address object, and the leader among the users, as Qomon's reference has them.
+    assert posted.body["data"]["team"]["address"] == address
+    assert posted.body["data"]["team"]["users"] == [{"id": i} for i in [*members, leader]]
     team = space.teams[result["id"]]
     assert result["note"] == f"Created team 'Canvass Nord' ({result['id']})."
     assert team["name"] == "Canvass Nord"
     assert (team["private"], team["hide_users"]) == (True, False)
-    assert ids(team["users"]) == members
+    assert ids(team["users"]) == [*members, leader]
     assert ids(team["leaders"]) == [leader]
+    assert written_parts(team["address"]) == address
 
 
-async def test_update_team_changes_only_the_description(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+async def test_update_team_changes_only_the_description(sandbox: Sandbox, space: Space) -> None:
     team = live_team(space, name="Paris Centre")
     # Make every field non-default, so that a reset to zero values would show.
     team.update(private=True, hide_users=True)
     assert team["address"] and team["users"] and team["leaders"]
     before = copy.deepcopy(team)
-    result = await call(mcp, "save_team", {"team_id": team["id"], "description": "Canvassing the 1st to 4th"})
+    async with recorded_client(sandbox) as (mcp, wire):
+        result = await call(mcp, "save_team", {"team_id": team["id"], "description": "Canvassing the 1st to 4th"})
     assert result == {"id": team["id"], "changed": ["description"]}
     assert team["description"] == "Canvassing the 1st to 4th"
-    for field in ("name", "private", "hide_users", "address", "users", "leaders", "created_at"):
+    for field in ("name", "private", "hide_users", "users", "leaders", "created_at"):
         assert team[field] == before[field], field
-    assert routes(sandbox) == [("GET", "/teams/{id}", 200), ("PATCH", "/teams", 200)]
+    # PATCH /teams is a full replace: the Address object goes back whole, so it is kept.
+    [patched] = wire.to("PATCH", "/teams")
+    assert written_parts(patched.body["data"]["team"]["address"]) == written_parts(before["address"])
+    assert written_parts(team["address"]) == written_parts(before["address"])
+    assert [(s.method, s.path) for s in wire.sent] == [("GET", f"/teams/{team['id']}"), ("PATCH", "/teams")]
+
+
+async def test_update_team_address_merges_the_parts_given(sandbox: Sandbox, space: Space) -> None:
+    team = live_team(space, name="Paris Centre")
+    before = written_parts(team["address"])
+    assert before.get("city") and before.get("postalcode")
+    async with recorded_client(sandbox) as (mcp, wire):
+        result = await call(
+            mcp,
+            "save_team",
+            {"team_id": team["id"], "address": {"street": "Rue de Rivoli", "housenumber": "3", "country": ""}},
+        )
+        shown = await call(mcp, "get_teams", {"team_id": team["id"]})
+    assert result["changed"] == ["address.housenumber", "address.street", "address.country"]
+    [patched] = wire.to("PATCH", "/teams")
+    sent = patched.body["data"]["team"]["address"]
+    expected = {k: v for k, v in before.items() if k != "country"} | {"street": "Rue de Rivoli", "housenumber": "3"}
+    assert written_parts(sent) == expected
+    # Geocoding described the old address; Qomon recomputes it.
+    assert not {"latitude", "longitude", "score", "location", "invalid"} & set(sent)
+    assert written_parts(team["address"]) == expected
+    city_line = f"{before['postalcode']} {before['city']}"
+    assert shown["team"]["address"] == f"3 Rue de Rivoli, {city_line}"
+
+
+async def test_update_team_legacy_one_line_address_is_kept_as_an_address_object(
+    sandbox: Sandbox, space: Space
+) -> None:
+    team = live_team(space, name="Youth")
+    team["address"] = "Maison des associations, 5 place Carnot"
+    async with recorded_client(sandbox) as (mcp, wire):
+        shown = await call(mcp, "get_teams", {"team_id": team["id"]})
+        await call(mcp, "save_team", {"team_id": team["id"], "hide_users": not team["hide_users"]})
+    assert shown["team"]["address"] == "Maison des associations, 5 place Carnot"
+    [patched] = wire.to("PATCH", "/teams")
+    assert patched.body["data"]["team"]["address"] == {"street": "Maison des associations, 5 place Carnot"}
+
+
+async def test_update_team_leader_removed_as_member_is_refused(mcp: Client, space: Space, sandbox: Sandbox) -> None:
+    team = live_team(space, name="Youth")
+    leader = team["leaders"][0]["id"]
+    text = await error(mcp, "save_team", {"team_id": team["id"], "remove_member_ids": [leader]})
+    assert text == f"A leader must stay a member: also pass [{leader}] in remove_leader_ids, or keep them."
+    assert routes(sandbox) == [("GET", "/teams/{id}", 200)]
 
 
 async def test_update_team_adds_and_removes_members_and_leaders(mcp: Client, space: Space) -> None:
