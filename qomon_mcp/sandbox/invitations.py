@@ -96,7 +96,12 @@ def _checked(space: Space, item: Any) -> tuple[str, Record] | str:
 
 
 def invite(space: Space, others: list[Space], items: list[Any]) -> Record:
-    """Apply each item; `others` are the spaces whose users count as existing accounts."""
+    """Apply each item; `others` are the spaces whose users count as existing accounts.
+
+    The reference says a partial success carries per-item results but not their shape:
+    `results` [{index, email, status}] and its status words are this emulator's own
+    reading, which the tools read only as a bonus (invited and failed come from the rest).
+    """
     now = utc_now_iso(space)
     sent: list[Record] = []
     errors: list[Record] = []

@@ -60,6 +60,8 @@ class FormsDirectory:
     def answer_key(self, form_id: object) -> str:
         """How a contact's answers name the form: its label, with `(#id)` when another form shares it."""
         form = self.forms.get(str(form_id))
+        if form_id is None:
+            return "unknown form"  # an answer Qomon sent without its form id
         if form is None or not form.label:
             return f"#{form_id}"
         return f"{form.label} (#{form.id})" if form.label.casefold() in self._shared_labels else form.label

@@ -18,7 +18,8 @@ from qomon_mcp.qomon.models import (
     TransactionSettings,
     User,
 )
-from qomon_mcp.qomon.models_base import record
+from qomon_mcp.qomon.models_base import QomonModel, record
+from tests.qomon import fixtures
 
 ALL_MODELS = [getattr(models, name) for name in models.__all__]
 
@@ -209,3 +210,24 @@ def test_an_invitation_role_reads_as_a_role_object_or_a_type() -> None:
     as_object = Invitation.model_validate({"role": {"id": 4, "name": "Field manager", "type": "manager", "order": "2"}})
     assert isinstance(as_object.role, Role) and (as_object.role.name, as_object.role.order) == ("Field manager", 2)
     assert Invitation.model_validate({"role": "manager"}).role == "manager"
+
+
+def _fixture_records() -> list[tuple[type[QomonModel], object]]:
+    return [
+        (Contact, fixtures.contacts.CONTACT_RECORD),
+        (Bundle, fixtures.fundraising.BUNDLE_RECORD),
+        (Team, fixtures.team.TEAM_RECORD),
+    ]
+
+
+@pytest.mark.parametrize(("model", "raw"), _fixture_records(), ids=lambda v: getattr(v, "__name__", ""))
+def test_the_fast_reading_and_the_tolerant_one_agree(model: type[QomonModel], raw: object) -> None:
+    # Any option sends model_validate through the tolerant path, validator by validator.
+    fast, tolerant = model.model_validate(raw), model.model_validate(raw, strict=False)
+    assert fast == tolerant and fast.raw_fields == tolerant.raw_fields == {}
+
+
+def test_a_field_of_unknown_shape_still_goes_the_tolerant_way() -> None:
+    contact = Contact.model_validate({"id": 1, "surname": "Doe", "address": {"city": ["not", "text"]}})
+    assert contact.surname == "Doe" and contact.address is not None
+    assert contact.address.raw_fields == {"city": ["not", "text"]}

@@ -23,7 +23,7 @@ def test_the_two_commands_are_the_makefile_targets_ci_runs() -> None:
     assert "make test" in ci
 
 
-@pytest.mark.parametrize("command", ["tools", "call", "sandbox", "serve"], ids=str)
+@pytest.mark.parametrize("command", ["tools", "call", "sandbox", "serve", "doctor"], ids=str)
 def test_the_subcommands_the_readme_names_exist(command: str) -> None:
     assert f"qomon-mcp {command}" in README
     build_parser().parse_args([command, "x"] if command == "call" else [command])
