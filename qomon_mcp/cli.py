@@ -1,6 +1,6 @@
 """The `qomon-mcp` command line: flags map onto `Settings`; heavy imports stay lazy.
 
-    qomon-mcp [--sandbox] [--read-only] [--toolsets a,b] [--region eu|us]   serve MCP over stdio
+    qomon-mcp [--sandbox [--sandbox-file F]] [--read-only] [--toolsets a,b]  serve MCP over stdio
     qomon-mcp tools [...]                                                   list the tools
     qomon-mcp call TOOL '{"arg": ...}' [...]                                call one tool and print the result
     qomon-mcp sandbox [--port N] [...]                                      serve an emulated Qomon space over HTTP
@@ -14,7 +14,27 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from qomon_mcp import __version__
+
 __all__ = ["main"]
+
+_EPILOG = """\
+The Qomon API key is read from the QOMON_API_KEY environment variable only (never a flag, so
+that it does not show in process lists). The other settings are QOMON_* variables too, most with
+a flag (the README's Settings table lists them). Without a key, try --sandbox: an embedded demo
+space, no account needed.
+
+Each command has its own options: qomon-mcp serve --help, qomon-mcp call --help,
+qomon-mcp tools --help, qomon-mcp sandbox --help, qomon-mcp doctor --help.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a refusal that ends on where to read the options."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {message}; see {self.prog} --help.\n")
 
 
 def _add_server_flags(parser: argparse.ArgumentParser, *, in_subcommand: bool = False) -> None:
@@ -27,6 +47,12 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, in_subcommand: bool = 
         action="store_true",
         default=argparse.SUPPRESS if in_subcommand else False,
         help="Use an embedded demo space (no account, no network).",
+    )
+    parser.add_argument(
+        "--sandbox-file",
+        metavar="PATH",
+        default=unset,
+        help="With --sandbox: keep the demo space in this file (created if missing) so that writes last.",
     )
     parser.add_argument("--read-only", action="store_true", default=unset, help="Hide and refuse every write tool.")
     parser.add_argument(
@@ -53,6 +79,11 @@ def _add_sandbox_command(commands: argparse._SubParsersAction) -> None:
     sandbox.add_argument(
         "--upsert-delay", type=float, default=2.0, help="Seconds before an upsert is applied (default 2, as live)."
     )
+    sandbox.add_argument(
+        "--sandbox-file",
+        metavar="PATH",
+        help="Keep the demo space in this file (created if missing), so that writes survive a restart.",
+    )
 
 
 def _add_serve_command(commands: argparse._SubParsersAction) -> None:
@@ -64,7 +95,17 @@ def _add_serve_command(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default=argparse.SUPPRESS, help="Interface to listen on (default 127.0.0.1).")
     serve.add_argument("--port", type=int, default=argparse.SUPPRESS, help="Port to listen on (default 8000).")
     serve.add_argument(
-        "--public-url", default=argparse.SUPPRESS, help="The https origin clients use (default http://HOST:PORT)."
+        "--public-url",
+        default=argparse.SUPPRESS,
+        help=(
+            "The https origin clients use, e.g. https://mcp.example.org: required off loopback. "
+            "Without it, on loopback, the server answers as http://localhost:PORT and http://127.0.0.1:PORT."
+        ),
+    )
+    serve.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="For test suites: no sign-in, every caller on the EU demo space (needs --sandbox, loopback only).",
     )
     _add_server_flags(serve, in_subcommand=True)
 
@@ -97,7 +138,13 @@ def _add_doctor_command(commands: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qomon-mcp", description="An MCP server for Qomon spaces.")
+    parser = _Parser(
+        prog="qomon-mcp",
+        description="An MCP server for Qomon spaces. Without a command: serve MCP over stdio.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"qomon-mcp {__version__}")
     _add_server_flags(parser)
     commands = parser.add_subparsers(dest="command")
     tools = commands.add_parser("tools", help="List the tools: toolset, read or write, title.")
@@ -124,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             region=args.region,
             seed=args.seed,
             upsert_delay=args.upsert_delay,
+            sandbox_file=args.sandbox_file,
         )
 
     if args.command == "serve":
@@ -136,11 +184,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             sandbox=args.sandbox, as_json=args.json, strict=args.strict, region=args.region, base_url=args.base_url
         )
 
+    if args.sandbox_file is not None and not args.sandbox:
+        return _refuse("--sandbox-file keeps the embedded demo space: add --sandbox, or drop --sandbox-file.")
+
     from qomon_mcp import local
 
     try:
+        demo = local.open_demo(args.sandbox_file) if args.sandbox else None
         server = local.build_server(
             sandbox=args.sandbox,
+            demo=demo,
             read_only=args.read_only,
             toolsets=args.toolsets,
             region=args.region,
@@ -148,16 +201,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_level=args.log_level,
         )
     except ValueError as error:
-        print(f"qomon-mcp: {error}", file=sys.stderr)
-        return 2
+        return _refuse(str(error))
     if args.command == "tools":
         return local.print_tools(server)
     if args.command == "call":
-        return local.call_and_print(server, args.tool, args.arguments)
+        if not args.sandbox and not _has_api_key():
+            return _refuse(
+                "QOMON_API_KEY is not set: set it to your space's API key, or add --sandbox to call the demo space."
+            )
+        return local.call_and_print(server, args.tool, args.arguments, demo=demo)
+    # stderr: stdout belongs to the protocol.
     if args.sandbox:
-        # stderr: stdout belongs to the protocol.
+        kept = f", kept in {args.sandbox_file}" if args.sandbox_file else ""
         print(
-            "qomon-mcp: MCP over stdio on the embedded demo space; connect an MCP client to this command.",
+            f"qomon-mcp: MCP over stdio on the embedded demo space{kept}; connect an MCP client to this command.",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif not _has_api_key():
+        print(
+            "qomon-mcp: QOMON_API_KEY is not set, so every tool call will fail: set it to your space's API key "
+            "(Qomon: Settings, Integrations & API), or add --sandbox to try the demo space.",
             file=sys.stderr,
             flush=True,
         )
@@ -169,17 +233,29 @@ def _serve(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from qomon_mcp.http.serve import serve
-    from qomon_mcp.settings import Settings
+    from qomon_mcp.settings import Settings, settings_problem
 
     flags = ("host", "port", "public_url", "read_only", "toolsets", "base_url", "log_level")
     given = {name: getattr(args, name) for name in flags if getattr(args, name, None) is not None}
     try:
         settings = Settings(**given)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        print(f"qomon-mcp: invalid settings ({problems})", file=sys.stderr)
-        return 2
-    return serve(settings, sandbox=args.sandbox)
+        return _refuse(settings_problem(error))
+    if args.sandbox_file is not None and not args.sandbox:
+        return _refuse("--sandbox-file keeps the embedded demo space: add --sandbox, or drop --sandbox-file.")
+    return serve(settings, sandbox=args.sandbox, no_auth=args.no_auth, sandbox_file=args.sandbox_file)
+
+
+def _refuse(sentence: str) -> int:
+    """A usage error: one sentence on stderr, exit status 2."""
+    print(f"qomon-mcp: {sentence}", file=sys.stderr)
+    return 2
+
+
+def _has_api_key() -> bool:
+    import os
+
+    return bool(os.environ.get("QOMON_API_KEY", "").strip())
 
 
 if __name__ == "__main__":

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["DEFAULT_TOOLSETS", "REGION_URLS", "TOOLSETS", "Region", "Settings"]
+__all__ = ["DEFAULT_TOOLSETS", "REGION_URLS", "TOOLSETS", "Region", "Settings", "settings_problem"]
 
 TOOLSETS = ("contacts", "search", "forms", "actions", "team", "fundraising", "chatgpt")
 # `chatgpt` (the `search` and `fetch` tools ChatGPT connectors require) is opt-in: every
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
         description="Comma-separated toolsets to expose: " + ", ".join(TOOLSETS) + " (default: all but chatgpt).",
     )
 
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: object) -> object:
+        # `QOMON_API_KEY=` (set but empty) means no key, not a key that Qomon would refuse.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("toolsets", mode="before")
     @classmethod
     def _split_toolsets(cls, value: object) -> object:
@@ -56,13 +63,23 @@ class Settings(BaseSettings):
         if isinstance(value, list | tuple):
             unknown = sorted(set(value) - set(TOOLSETS))
             if unknown:
-                raise ValueError(f"unknown toolsets {unknown}; choose from {', '.join(TOOLSETS)}")
+                raise ValueError(
+                    f"unknown toolsets {', '.join(unknown)}: set --toolsets or QOMON_TOOLSETS to some of "
+                    f"{', '.join(TOOLSETS)}, comma-separated"
+                )
             return tuple(name for name in TOOLSETS if name in value) or DEFAULT_TOOLSETS
         return value
 
     @field_validator("base_url")
     @classmethod
-    def _strip_slash(cls, value: str | None) -> str | None:
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(
+                    "the Qomon base URL must be an http(s) URL such as https://incoming.qomon.app: "
+                    "fix --base-url or QOMON_BASE_URL, or unset it to use the region's"
+                )
         return value.rstrip("/") if value else value
 
     @property
@@ -89,3 +106,32 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_public_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+
+# The command-line flag of each setting that has one, to name it in a refusal.
+_FLAGS = {
+    "region": "--region",
+    "base_url": "--base-url",
+    "read_only": "--read-only",
+    "log_level": "--log-level",
+    "toolsets": "--toolsets",
+    "host": "--host",
+    "port": "--port",
+    "public_url": "--public-url",
+}
+
+
+def settings_problem(error: ValidationError) -> str:
+    """What is wrong with the settings and how to fix it, one sentence per unusable setting."""
+    sentences = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        variable = f"QOMON_{field.upper()}"
+        where = f"{_FLAGS[field]} or {variable}" if field in _FLAGS else variable
+        if problem["type"] == "value_error":
+            # Our own validators already say what to do.
+            message = str(problem["msg"]).removeprefix("Value error, ")
+        else:
+            message = f"{where} is not usable ({problem['msg'].lower()}): fix it, or unset it for the default"
+        sentences.append(message + ".")
+    return " ".join(sentences)

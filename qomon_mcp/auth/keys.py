@@ -24,6 +24,7 @@ from joserfc.jwk import KeySet, OctKey
 __all__ = ["MIN_SECRET_LENGTH", "Keyring", "SecretError"]
 
 MIN_SECRET_LENGTH = 32
+_MAKE_ONE = """make one with: python3 -c 'import secrets; print("k1:" + secrets.token_urlsafe(48))'"""
 _HEADER = {"alg": "dir", "enc": "A256GCM"}
 
 
@@ -40,10 +41,10 @@ class Keyring:
 
     def __init__(self, entries: list[tuple[str, str]]) -> None:
         if not entries:
-            raise SecretError("QOMON_MCP_SECRET has no key")
+            raise SecretError(f"QOMON_MCP_SECRET has no key: {_MAKE_ONE}")
         ids = [kid for kid, _ in entries]
         if len(set(ids)) != len(ids):
-            raise SecretError("QOMON_MCP_SECRET names the same key id twice")
+            raise SecretError("QOMON_MCP_SECRET names the same key id twice: give each `id:secret` its own id")
         self._kid = ids[0]
         self._keys = KeySet([OctKey.import_key(_derive(secret, b"jwe"), {"kid": kid}) for kid, secret in entries])
         self._current = self._keys.get_by_kid(self._kid)
@@ -61,7 +62,9 @@ class Keyring:
             if not sep:
                 kid, secret = f"k{position}", raw
             if len(secret) < MIN_SECRET_LENGTH:
-                raise SecretError(f"each QOMON_MCP_SECRET key must be at least {MIN_SECRET_LENGTH} characters long")
+                raise SecretError(
+                    f"each QOMON_MCP_SECRET key must be at least {MIN_SECRET_LENGTH} characters long: {_MAKE_ONE}"
+                )
             entries.append((kid.strip(), secret))
         return cls(entries)
 

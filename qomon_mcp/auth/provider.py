@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -46,8 +46,8 @@ __all__ = ["PendingRequest", "QomonAuthProvider"]
 VERIFIED_CACHE = 2048
 
 
-def _same_resource(a: str, b: str) -> bool:
-    return a.rstrip("/") == b.rstrip("/")
+def _normal(resource: str) -> str:
+    return resource.rstrip("/")
 
 
 class PendingRequest:
@@ -75,10 +75,13 @@ class QomonAuthProvider:
         clients: ClientRegistry,
         ledger: Ledger | None = None,
         clock: Callable[[], float] = time.time,
+        aliases: Iterable[str] = (),
     ) -> None:
         self.keyring = keyring
         self.issuer = issuer
         self.resource = resource
+        # Other names of this very server (loopback: localhost, 127.0.0.1, [::1]), whose tokens are ours too.
+        self.resources = frozenset(_normal(r) for r in (resource, *aliases))
         self.clients = clients
         self.ledger = ledger or Ledger(clock=clock)
         self._clock = clock
@@ -96,7 +99,7 @@ class QomonAuthProvider:
 
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         resource = params.resource or self.resource
-        if not _same_resource(resource, self.resource):
+        if _normal(resource) not in self.resources:
             raise AuthorizeError("invalid_target", f"this server issues tokens only for {self.resource}")
         now = self._clock()
         sealed = self.keyring.seal(
@@ -154,7 +157,7 @@ class QomonAuthProvider:
         grant = Grant.from_claims(claims)
         if grant is None or (client_id is not None and grant.client_id != client_id):
             return None
-        if not _same_resource(grant.resource, self.resource) or self.ledger.is_revoked(grant.gid):
+        if _normal(grant.resource) not in self.resources or self.ledger.is_revoked(grant.gid):
             return None
         return grant, claims
 

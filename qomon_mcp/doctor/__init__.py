@@ -21,7 +21,7 @@ import anyio
 import httpx2
 from pydantic import SecretStr, ValidationError
 
-from qomon_mcp.settings import Settings
+from qomon_mcp.settings import Settings, settings_problem
 
 from .examine import examine
 from .report import Report
@@ -43,8 +43,7 @@ def run_doctor(
     try:
         settings = Settings(**{name: value for name, value in flags.items() if value is not None})
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        print(f"qomon-mcp: invalid settings ({problems})", file=sys.stderr)
+        print(f"qomon-mcp: {settings_problem(error)}", file=sys.stderr)
         return 2
     if sandbox:
         settings, transport = _sandbox(settings)

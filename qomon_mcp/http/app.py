@@ -5,13 +5,17 @@
 /authorize /token /register /revoke   the SDK's OAuth endpoints over `auth.provider`
 /connect                  the page where a user pastes a Qomon API key
 /healthz                  liveness, no auth
+
+On loopback without a public URL, each loopback name gets its own copy of these routes
+(its own issuer and resource), chosen by the Host header: see `http/origins.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +30,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from qomon_mcp import __version__
 from qomon_mcp.auth.clients import ClientRegistry
@@ -34,8 +39,11 @@ from qomon_mcp.auth.documents import MetadataDocuments
 from qomon_mcp.auth.keys import Keyring
 from qomon_mcp.auth.provider import QomonAuthProvider
 from qomon_mcp.auth.routes import auth_routes, resource_metadata_url
+from qomon_mcp.auth.tokens import Ledger
 from qomon_mcp.http.callers import CallerMiddleware, ClientCache, current_access, current_client
 from qomon_mcp.http.logs import RequestLog
+from qomon_mcp.http.noauth import DEMO_REGION, DemoCallerMiddleware, demo_token, no_auth_problem
+from qomon_mcp.http.origins import LOOPBACK, ByHost, public_origins, public_url_problem
 from qomon_mcp.http.upstream import SharedTransport, network_transport
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import AuthenticationFailed, PermissionDenied, QomonError
@@ -45,29 +53,20 @@ from qomon_mcp.settings import REGION_URLS, Settings
 __all__ = ["HttpApp", "create_http_app", "public_url_problem"]
 
 MAX_MCP_BODY = 1024 * 1024
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass
 class HttpApp:
     """The ASGI app and the parts tests and benchmarks look at."""
 
-    app: Starlette
+    app: ASGIApp
     server: QomonServer
+    # The default origin's (`public_url`); every origin's provider shares its keyring and ledger.
     provider: QomonAuthProvider
     cache: ClientCache
     public_url: str
-
-
-def public_url_problem(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "the public URL must be an http(s) URL such as https://mcp.example.org"
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
-        return "the public URL must use https (plain http is allowed only on the loopback interface)"
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        return "the public URL must be an origin, without path, query or fragment"
-    return None
+    # Every origin the server answers as (more than one on loopback without a public URL).
+    origins: list[str] = field(default_factory=list)
 
 
 def _security(public_url: str) -> TransportSecuritySettings:
@@ -86,14 +85,11 @@ def create_http_app(
     upstream: SharedTransport | None = None,
     documents: MetadataDocuments | None = None,
     keyring: Keyring | None = None,
+    no_auth_key: str | None = None,
     **provider_options: Any,
 ) -> HttpApp:
-    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
-    problem = public_url_problem(public_url)
-    if problem:
-        raise ValueError(problem)
-    public_url = public_url.rstrip("/")
-    resource = f"{public_url}/mcp"
+    origins = public_origins(settings)
+    public_url = origins[0]
     secret = settings.mcp_secret.get_secret_value() if settings.mcp_secret else None
     keyring = keyring or Keyring.from_setting(secret)
     transport = upstream or network_transport()
@@ -125,14 +121,9 @@ def create_http_app(
             await client.aclose()
         return "ok"
 
-    provider = QomonAuthProvider(
-        keyring=keyring,
-        issuer=public_url,
-        resource=resource,
-        clients=ClientRegistry(keyring, documents if documents is not None else MetadataDocuments()),
-        **provider_options,
-    )
-    connect = ConnectPage(provider, verify, read_only=settings.read_only)
+    clients = ClientRegistry(keyring, documents if documents is not None else MetadataDocuments())
+    # One ledger for every origin: a grant revoked under one name is revoked under all.
+    ledger = provider_options.pop("ledger", None) or Ledger(clock=provider_options.get("clock", time.time))
     cache = ClientCache(settings.client_cache_size, make_client)
     server = QomonServer(all_tool_specs, client=current_client, access=current_access, log_level=settings.log_level)
     # Builds the session manager; its own Starlette wrapper is not used, the routes below replace it.
@@ -143,11 +134,12 @@ def create_http_app(
         max_request_body_size=MAX_MCP_BODY,
     )
     server_access = Access(read_only=settings.read_only, toolsets=frozenset(settings.toolsets))
-    mcp_endpoint = RequireAuthMiddleware(
-        CallerMiddleware(StreamableHTTPASGIApp(server.session_manager), cache=cache, server_access=server_access),
-        [],
-        resource_metadata_url(resource),
-    )
+    callers = CallerMiddleware(StreamableHTTPASGIApp(server.session_manager), cache=cache, server_access=server_access)
+    if no_auth_key:
+        # `serve --sandbox --no-auth` only (see http/noauth.py): every request is the demo caller.
+        if problem := no_auth_problem(sandbox=True, host=settings.host, public_url=public_url):
+            raise ValueError(problem)
+        token = demo_token(no_auth_key, keyring.subject(DEMO_REGION, no_auth_key))
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__}, headers={"Cache-Control": "no-store"})
@@ -160,21 +152,46 @@ def create_http_app(
         finally:
             await transport.shutdown()
 
-    routes = [
-        *auth_routes(provider, connect),
-        Route("/mcp", mcp_endpoint, methods=["GET", "POST", "DELETE"]),
-        Route("/healthz", healthz, methods=["GET", "HEAD"]),
-    ]
-    # The provider refuses tokens bound to another resource itself (exact comparison), so the
-    # backend's per-request URL parsing of the same check is left out.
-    backend = BearerAuthBackend(ProviderTokenVerifier(provider))
-    app = Starlette(
-        routes=routes,
-        middleware=[
-            Middleware(RequestLog),
-            Middleware(AuthenticationMiddleware, backend=backend),
-            Middleware(AuthContextMiddleware),
-        ],
-        lifespan=lifespan,
-    )
-    return HttpApp(app=app, server=server, provider=provider, cache=cache, public_url=public_url)
+    def origin_app(origin: str) -> tuple[Starlette, QomonAuthProvider]:
+        """The OAuth server and /mcp as seen from one origin: its own issuer, resource and metadata."""
+        resource = f"{origin}/mcp"
+        provider = QomonAuthProvider(
+            keyring=keyring,
+            issuer=origin,
+            resource=resource,
+            clients=clients,
+            ledger=ledger,
+            aliases=[f"{other}/mcp" for other in origins],
+            **provider_options,
+        )
+        connect = ConnectPage(provider, verify, read_only=settings.read_only)
+        if no_auth_key:
+            mcp_endpoint: ASGIApp = DemoCallerMiddleware(callers, token)
+        else:
+            mcp_endpoint = RequireAuthMiddleware(callers, [], resource_metadata_url(resource))
+        routes = [
+            *auth_routes(provider, connect),
+            Route("/mcp", mcp_endpoint, methods=["GET", "POST", "DELETE"]),
+            Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        ]
+        # The provider refuses tokens bound to a resource that is none of this server's names itself,
+        # so the backend's per-request URL parsing of the same check is left out.
+        backend = BearerAuthBackend(ProviderTokenVerifier(provider))
+        app = Starlette(
+            routes=routes,
+            middleware=[
+                Middleware(RequestLog),
+                Middleware(AuthenticationMiddleware, backend=backend),
+                Middleware(AuthContextMiddleware),
+            ],
+            # Only the default origin's app receives the lifespan (see ByHost).
+            lifespan=lifespan if origin == public_url else None,
+        )
+        return app, provider
+
+    apps = {origin: origin_app(origin) for origin in origins}
+    default, provider = apps[public_url]
+    app: ASGIApp = default
+    if len(origins) > 1:
+        app = ByHost({urlsplit(origin).netloc: each for origin, (each, _) in apps.items()}, default)
+    return HttpApp(app=app, server=server, provider=provider, cache=cache, public_url=public_url, origins=origins)

@@ -100,18 +100,26 @@ class Narrowing:
         raw_read_only = query.get("read_only", [None])[-1] or headers.get("x-qomon-read-only")
         toolsets = None
         if raw_toolsets is not None:
-            names = {part.strip() for part in raw_toolsets.split(",") if part.strip()}
-            unknown = sorted(names - set(TOOLSETS))
-            if unknown:
-                raise NarrowingError(f"unknown toolsets {', '.join(unknown)}; choose from {', '.join(TOOLSETS)}")
-            toolsets = frozenset(names)
+            # Checked against what the server offers in `refusal`, not against every toolset there is.
+            toolsets = frozenset(part.strip() for part in raw_toolsets.split(",") if part.strip())
         read_only = False
         if raw_read_only is not None:
             value = raw_read_only.strip().lower()
             if value not in _TRUE | _FALSE:
-                raise NarrowingError("read_only must be true or false")
+                raise NarrowingError("read_only must be true or false: connect with ?read_only=true or leave it out")
             read_only = value in _TRUE
         return cls(toolsets, read_only)
+
+    def refusal(self, server: Access) -> str | None:
+        """Why this connection cannot be served as asked (a toolset the server does not offer), or None."""
+        missing = sorted(self.toolsets - server.toolsets) if self.toolsets is not None else []
+        if not missing:
+            return None
+        offered = ", ".join(name for name in TOOLSETS if name in server.toolsets)
+        return (
+            f"this server does not offer the toolsets {', '.join(missing)}; it offers {offered}: "
+            "ask for some of those in ?toolsets= (or the X-Qomon-Toolsets header), or leave it out"
+        )
 
     def apply(self, server: Access, token_read_only: bool) -> Access:
         if self.toolsets is not None:
@@ -139,6 +147,11 @@ class CallerMiddleware:
             narrowing = Narrowing.from_scope(scope)
         except NarrowingError as error:
             await _bad_request(send, str(error))
+            return
+        refusal = narrowing.refusal(self.server_access)
+        if refusal:
+            # An empty tool list would leave the user guessing; the answer says what this server has.
+            await _bad_request(send, refusal)
             return
         access = narrowing.apply(self.server_access, token.access != "write")
         caller = Caller(token.subject or "", self.cache.get(token, access.read_only), access)

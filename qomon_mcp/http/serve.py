@@ -21,26 +21,44 @@ def _log_to_stderr(level: str) -> None:
         log.propagate = False
 
 
-def serve(settings: Settings, *, sandbox: bool = False) -> int:
+def serve(settings: Settings, *, sandbox: bool = False, no_auth: bool = False, sandbox_file: str | None = None) -> int:
     import uvicorn
 
     from qomon_mcp.http.app import create_http_app
+    from qomon_mcp.http.noauth import DEMO_REGION, no_auth_problem
     from qomon_mcp.http.upstream import sandbox_upstream
 
+    if no_auth and (problem := no_auth_problem(sandbox=sandbox, host=settings.host, public_url=settings.public_url)):
+        print(f"qomon-mcp: {problem}", file=sys.stderr)
+        return 2
     upstream = None
+    no_auth_key = None
     if sandbox:
+        from qomon_mcp.sandbox.persist import SandboxFileError
         from qomon_mcp.sandbox.seed import DEMO_KEYS
 
-        upstream, _ = sandbox_upstream()
+        try:
+            upstream, _ = sandbox_upstream(sandbox_file=sandbox_file)
+        except SandboxFileError as error:
+            print(f"qomon-mcp: {error}", file=sys.stderr)
+            return 2
         settings = settings.model_copy(update={"base_url": None})
+        no_auth_key = DEMO_KEYS[DEMO_REGION] if no_auth else None
     try:
-        http = create_http_app(settings, upstream=upstream)
+        http = create_http_app(settings, upstream=upstream, no_auth_key=no_auth_key)
     except ValueError as error:
         print(f"qomon-mcp: {error}", file=sys.stderr)
         return 2
     _log_to_stderr(settings.log_level)
     lines = [f"qomon-mcp {'(sandbox) ' if sandbox else ''}serving MCP at {http.public_url}/mcp"]
-    if sandbox:
+    # uvicorn listens on one address: of the other loopback names, name the one that reaches it.
+    if len(http.origins) > 1 and (others := [origin for origin in http.origins[1:] if "[" not in origin]):
+        lines.append("  (also at " + " and ".join(f"{origin}/mcp" for origin in others) + ")")
+    if sandbox_file:
+        lines.append(f"  demo spaces kept in {sandbox_file}")
+    if no_auth_key:
+        lines.append("No sign-in (--no-auth): every caller uses the EU demo space, with write access.")
+    elif sandbox:
         lines += [
             "Embedded demo spaces; paste one of these keys on the connect page:",
             f"  EU (choose Europe):        {DEMO_KEYS['eu']}",

@@ -58,22 +58,37 @@ def network_transport() -> SharedTransport:
 
 
 def sandbox_upstream(
-    *, now: datetime | None = None, spaces: Mapping[str, Any] | None = None, **sandbox_options: Any
+    *,
+    now: datetime | None = None,
+    spaces: Mapping[str, Any] | None = None,
+    sandbox_file: str | None = None,
+    **sandbox_options: Any,
 ) -> tuple[SharedTransport, list[Any]]:
     """The EU and US demo spaces, each reachable only at its own region's URL, and the sandboxes.
 
     Without `now` the spaces are dated from today and read real time (`serve --sandbox`);
-    with `now` they are laid out around it and their clock is pinned there.
+    with `now` they are laid out around it and their clock is pinned there. With
+    `sandbox_file` they are read from and saved to that file (`SandboxFileError` if unusable).
     """
     from qomon_mcp.sandbox.app import Sandbox
     from qomon_mcp.sandbox.seed import build_demo_spaces
     from qomon_mcp.sandbox.space import real_clock
 
-    spaces = spaces or build_demo_spaces(now=now, clock=None if now else real_clock)
+    def build() -> dict[str, Any]:
+        return build_demo_spaces(now=now, clock=None if now else real_clock)
+
+    store = None
+    if sandbox_file is not None and spaces is None:
+        from qomon_mcp.sandbox.persist import DEMO_SPACE_KEYS, PersistedSandbox, SpaceFile
+
+        store = SpaceFile(sandbox_file)
+        spaces = store.load(DEMO_SPACE_KEYS, build)
+    spaces = spaces or build()
     sandboxes = []
     routes: dict[str, httpx2.AsyncBaseTransport] = {}
     for region, url in REGION_URLS.items():
         sandbox = Sandbox({key: s for key, s in spaces.items() if s.region == region}, **sandbox_options)
         sandboxes.append(sandbox)
-        routes[urlsplit(url).hostname or ""] = sandbox.transport()
+        transport = PersistedSandbox(sandbox, store).transport() if store else sandbox.transport()
+        routes[urlsplit(url).hostname or ""] = transport
     return SharedTransport(RegionRouter(routes)), sandboxes

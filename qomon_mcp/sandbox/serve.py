@@ -8,18 +8,40 @@ __all__ = ["serve_sandbox"]
 
 
 def serve_sandbox(
-    *, host: str, port: int, api_key: str | None, region: str, seed: int, upsert_delay: float
+    *,
+    host: str,
+    port: int,
+    api_key: str | None,
+    region: str,
+    seed: int,
+    upsert_delay: float,
+    sandbox_file: str | None = None,
 ) -> int:
     import uvicorn
+    from starlette.types import ASGIApp
 
     from qomon_mcp.sandbox.app import Sandbox
+    from qomon_mcp.sandbox.persist import PersistedSandbox, SandboxFileError, SpaceFile
     from qomon_mcp.sandbox.seed import DEMO_KEYS, build_demo_space
-    from qomon_mcp.sandbox.space import real_clock
+    from qomon_mcp.sandbox.space import Space, real_clock
 
     key = api_key or DEMO_KEYS[region]
-    # Dated from today and reading real time, so that "changed since yesterday" finds something.
-    space = build_demo_space(seed=seed, region=region, clock=real_clock)
-    sandbox = Sandbox({key: space}, upsert_delay=upsert_delay)
+
+    def build() -> dict[str, Space]:
+        # Dated from today and reading real time, so that "changed since yesterday" finds something.
+        return {key: build_demo_space(seed=seed, region=region, clock=real_clock)}
+
+    if sandbox_file is None:
+        sandbox = Sandbox(build(), upsert_delay=upsert_delay)
+        app: ASGIApp = sandbox.app
+    else:
+        try:
+            store = SpaceFile(sandbox_file)
+            sandbox = Sandbox(store.load([key], build), upsert_delay=upsert_delay)
+        except SandboxFileError as error:
+            print(f"qomon-mcp: {error}", file=sys.stderr)
+            return 2
+        app = PersistedSandbox(sandbox, store).app
     url = f"http://{host}:{port}"
     print(
         f"Qomon sandbox ({region.upper()} demo space, seed {seed}) on {url}\n"
@@ -29,5 +51,5 @@ def serve_sandbox(
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(sandbox.app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -25,6 +25,7 @@ null value is not written), and adds tags and answers.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from qomon_mcp.sandbox.contact_model import (
@@ -244,6 +245,8 @@ class UpsertQueue:
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
+        # How a record is applied; a sandbox kept in a file wraps it to save the space (persist.py).
+        self.apply: Callable[[Space, Record], int | None] = apply_upsert
         self._pending: dict[asyncio.Future[None], tuple[asyncio.TimerHandle, Any]] = {}
 
     async def schedule(self, space: Space, data: Record) -> None:
@@ -256,7 +259,7 @@ class UpsertQueue:
             if done.done():
                 return
             try:
-                apply_upsert(space, data)
+                self.apply(space, data)
             except Exception as exc:  # a sandbox bug: surface it through drain()
                 done.set_exception(exc)
             else:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.tools import Tool as SdkTool
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    EmptyResult,
+    GetPromptResult,
+    InputRequiredResult,
+    SetLevelRequestParams,
+)
 from mcp_types import Prompt as MCPPrompt
 from mcp_types import Resource as MCPResource
 from mcp_types import ResourceTemplate as MCPResourceTemplate
@@ -45,6 +55,10 @@ class Access:
         return spec.toolset in self.toolsets and (spec.read_only or not self.read_only)
 
 
+async def _accept_log_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
+    return EmptyResult()
+
+
 class QomonServer(MCPServer):
     """An MCPServer whose tool list and calls are filtered per caller."""
 
@@ -70,6 +84,10 @@ class QomonServer(MCPServer):
         self.prompt_specs = prompts.register_prompts(self)
         completions.register_completions(self, self.prompt_specs)
         resources.register_resources(self)
+        # 2025-era clients (and the conformance suite's logging-set-level) may set a log level; the
+        # server sends no log notifications, so there is nothing to filter. The SDK's version gate
+        # refuses the method at 2026-07-28, which removed it (SEP-2577).
+        self._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, _accept_log_level)
 
     @property
     def specs(self) -> dict[str, ToolSpec]:
@@ -84,14 +102,9 @@ class QomonServer(MCPServer):
     def _register(self, spec: ToolSpec) -> None:
         assert self._specs is not None
         self._specs[spec.name] = spec
-        self.add_tool(
-            spec.handler, name=spec.name, title=spec.title, description=spec.description, annotations=spec.annotations
-        )
-        tool = self._tool_manager.get_tool(spec.name)
-        assert tool is not None
-        tool.parameters = slim_schema(tool.parameters)
-        # Validation uses the output model; the advertised schema only loses what results never hold.
-        tool.__dict__["output_schema"] = slim_schema(tool.output_schema, output=True)
+        # One SDK tool per spec for the whole process: generating its schemas is most of a server's
+        # first request, and the remote connector (and each test) makes a server per caller.
+        self._tool_manager._tools[spec.name] = _sdk_tool(spec)
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         self.specs  # noqa: B018  # registers the tools if this is the first request to need them
@@ -146,12 +159,35 @@ class QomonServer(MCPServer):
             if not spec.read_only and self.access().read_only:
                 raise ToolError(f"{name} changes the Qomon space, and this connection is read-only.")
             raise ToolError(f"{name} belongs to the {spec.toolset} toolset, which this connection does not enable.")
+        if spec is not None and (unknown := sorted(set(arguments or {}) - argument_names(spec))):
+            # The SDK would drop them silently: `id` for `contact_id` would then create a second contact.
+            names = ", ".join(repr(key[:40]) for key in unknown[:5])
+            known = ", ".join(sorted(argument_names(spec)))
+            raise ToolError(f"{name} has no argument {names}; its arguments are {known}. Correct them and call again.")
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
             raise
         except ToolError as error:
             raise ToolError(_for_the_model(name, error)) from error.__cause__
+
+
+@functools.cache
+def _sdk_tool(spec: ToolSpec) -> SdkTool:
+    tool = SdkTool.from_function(
+        spec.handler, name=spec.name, title=spec.title, description=spec.description, annotations=spec.annotations
+    )
+    tool.parameters = slim_schema(tool.parameters)
+    # Validation uses the output model; the advertised schema only loses what results never hold.
+    tool.__dict__["output_schema"] = slim_schema(tool.output_schema, output=True)
+    return tool
+
+
+@functools.cache
+def argument_names(spec: ToolSpec) -> frozenset[str]:
+    """The arguments a tool declares (its handler's parameters but the MCP context)."""
+    parameters = inspect.signature(spec.handler).parameters.values()
+    return frozenset(p.name for p in parameters if p.annotation is not Context)
 
 
 def _invalid_params(message: str) -> MCPError:

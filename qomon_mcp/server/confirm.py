@@ -49,7 +49,7 @@ Approved = ElicitationResult[Approval]
 Confirm = Annotated[
     bool,
     Field(
-        description="true only once the user agreed to the question this tool returned.",
+        description="true once the user agreed to the question this tool asked.",
     ),
 ]
 

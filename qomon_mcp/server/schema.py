@@ -2,21 +2,23 @@
 
 pydantic adds a `title` to every property, and renders each optional argument as
 `anyOf: [T, {"type": "null"}]` with `default: null`. Neither tells the model anything
-(an argument left out is the same as null here, and results carry no null outside the
-cells of a search table, whose rows are untyped arrays), so
+(an argument left out is the same as null here, and results carry no null but in the
+cells of a search table, which have no default and keep their null branch), so
 they are dropped from both input and output schemas, as are the defaults an omitted
 argument has anyway (`false`, `[]`) and JSON Schema's own `additionalProperties: true`.
 
 Input schemas also leave out the guards the server enforces anyway and the model never
 needs to plan a call: string lengths (`maxLength`, `minLength`: no one writes a 200-letter
-first name) and `additionalProperties: false` (an unknown key is refused with its name).
+first name), `additionalProperties: false` (an unknown key is refused with its name), and the
+`minimum` of ids, offsets and pages (nobody plans a call around "ids start at 1").
 pydantic still validates every argument against the full model, so a long string or an
 unknown key is a tool error and nothing is sent. Bounds a call is planned around (page
 sizes, batch sizes, amounts) stay.
 
-Output schemas also fold `anyOf` of bare types into one `type` list (`["integer",
-"string"]`), an equivalent spelling; input schemas keep `anyOf`, which more clients
-of tool arguments understand.
+Unions stay `anyOf` branches of one `type` each, never a `type` list (`["integer",
+"string"]`): clients that map schemas onto a single-type dialect (Gemini's OpenAPI
+subset) reject a list, and the MCP Inspector's `--strict` lint warns about it. Only
+`integer | number` becomes `number`, since every integer is one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = ["slim_schema"]
 _NULL = {"type": "null"}
 _MAPS = ("properties", "$defs", "definitions", "patternProperties")
 _IMPLIED_DEFAULTS = (False, [])
+_INTEGER_OR_NUMBER = ({"type": "integer"}, {"type": "number"})
 
 
 def slim_schema(schema: Any, *, output: bool = False) -> Any:
@@ -38,22 +41,24 @@ def slim_schema(schema: Any, *, output: bool = False) -> Any:
     slim: dict[str, Any] = {}
     for key, value in schema.items():
         if key in _MAPS and isinstance(value, dict):
-            slim[key] = {name: slim_schema(sub, output=output) for name, sub in value.items()}
+            slim[key] = {
+                name: _floor_dropped(key, name, slim_schema(sub, output=output), output) for name, sub in value.items()
+            }
         elif _says_nothing(key, value) or (not output and _guard_only(key, value)):
             continue
         else:
             slim[key] = slim_schema(value, output=output)
     branches = slim.get("anyOf")
-    if isinstance(branches, list) and _NULL in branches:
+    # Null is dropped from optional fields (`default: null`) only: a union without a default,
+    # such as a search table's cell, really holds null.
+    if isinstance(branches, list) and _NULL in branches and schema.get("default", _NULL) is None:
         rest = [b for b in branches if b != _NULL]
         del slim["anyOf"]
         if len(rest) == 1:
             slim = {**rest[0], **slim}
         elif rest:
             slim["anyOf"] = rest
-    if output:
-        slim = _fold_types(slim)
-    return slim
+    return _fold_numbers(slim)
 
 
 def _says_nothing(key: str, value: Any) -> bool:
@@ -64,21 +69,25 @@ def _says_nothing(key: str, value: Any) -> bool:
     return key == "additionalProperties" and value is True
 
 
+def _floor_dropped(key: str, name: str, schema: Any, output: bool) -> Any:
+    """An input id's (or offset's) `minimum`: no call is planned around "ids start at 1"."""
+    if output or key != "properties" or not isinstance(schema, dict) or "minimum" not in schema:
+        return schema
+    if name in ("id", "offset", "page") or name.endswith("_id"):
+        return {k: v for k, v in schema.items() if k != "minimum"}
+    return schema
+
+
 def _guard_only(key: str, value: Any) -> bool:
     return key in ("maxLength", "minLength") or (key == "additionalProperties" and value is False)
 
 
-def _fold_types(schema: dict[str, Any]) -> dict[str, Any]:
-    """`anyOf: [{"type": "integer"}, {"type": "string"}]` as `type: ["integer", "string"]`."""
+def _fold_numbers(schema: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf: [{"type": "integer"}, {"type": "number"}]` as `type: "number"`."""
     branches = schema.get("anyOf")
-    if not isinstance(branches, list) or not all(isinstance(b, dict) and set(b) == {"type"} for b in branches):
+    if not isinstance(branches, list) or "type" in schema:
         return schema
-    types = [b["type"] for b in branches]
-    if not all(isinstance(t, str) for t in types) or "type" in schema:
+    if len(branches) != 2 or any(b not in branches for b in _INTEGER_OR_NUMBER):
         return schema
-    if set(types) == {"integer", "number"}:
-        folded: str | list[str] = "number"  # every integer is a number
-    else:
-        folded = types
     rest = {k: v for k, v in schema.items() if k != "anyOf"}
-    return {"type": folded, **rest}
+    return {"type": "number", **rest}

@@ -37,8 +37,8 @@ class ActionView(BaseModel):
     status: str | None = None
     start: str | None = None
     end: str | None = None
-    goal: Any = None
-    goal_forms: int | list[Any] | None = Field(default=None, description="Form answers aimed for.")
+    goal: int | float | None = None
+    goal_forms: int | list[int | str] | None = Field(default=None, description="Form answers aimed for.")
     participation: Participation | None = None
     teams: list[TeamRef] = Field(default_factory=list)
     user_count: int | None = None
@@ -63,6 +63,19 @@ def _team(team: Any) -> TeamRef | None:
     return None
 
 
+def _number(value: Any) -> int | float | None:
+    """The goal as a number; anything else the tolerant model let through is left out."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _goal_forms(value: int | list[Any] | None) -> int | list[int | str] | None:
+    """An integer in Qomon's reference; older answers list form ids (see models_contacts.Action)."""
+    if isinstance(value, list):
+        ids = [v for v in value if isinstance(v, int | str) and not isinstance(v, bool)]
+        return ids or None
+    return value or None
+
+
 def _creator(detail: dict[str, Any] | None) -> str | None:
     if not detail:
         return None
@@ -82,8 +95,8 @@ def _view(aggregate: ActionAggregate, detail: bool) -> ActionView | None:
         status=action.status,
         start=action.start,
         end=action.end,
-        goal=action.goal,
-        goal_forms=action.goal_forms if action.goal_forms not in ([], 0) else None,
+        goal=_number(action.goal),
+        goal_forms=_goal_forms(action.goal_forms),
         participation=Participation(
             visits=aggregate.nb_visites,
             contacts_reached=aggregate.nb_contacts,

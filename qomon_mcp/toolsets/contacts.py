@@ -72,7 +72,7 @@ async def get_contact(
     ctx: Context,
     fields: Annotated[
         list[ContactField] | None,
-        Field(description="Only these parts of the contact (the id is always included); all when omitted."),
+        Field(description="Parts to return (the id always is); all by default."),
     ] = None,
 ) -> ContactView:
     client = qomon_client(ctx)

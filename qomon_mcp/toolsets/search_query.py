@@ -92,7 +92,6 @@ class Query(_Part):
 QueryArgument = Annotated[
     Query | None,
     SkipValidation,  # read by parse_query, which explains mistakes in one sentence
-    Field(description="Omit to match everyone."),
 ]
 
 

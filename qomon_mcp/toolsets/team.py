@@ -85,8 +85,8 @@ async def get_users(
     user_id: Annotated[int | None, Field(ge=1, description="One user.")] = None,
     role: RoleType | None = None,
     limit: Annotated[int, Field(ge=1, le=200)] = 50,
-    offset: Annotated[int, Field(ge=0, description="See the 'N more' note.")] = 0,
-    order: Annotated[Literal["a-z", "z-a"], Field(description="By surname, then first name.")] = "a-z",
+    offset: Annotated[int, Field(ge=0)] = 0,  # the result's note names the next offset
+    order: Literal["a-z", "z-a"] = "a-z",  # by surname, then first name
 ) -> UsersResult:
     if view != "users" and (user_id is not None or role is not None or order != "a-z"):
         raise ToolError(f'user_id, role and order apply to view="users" only; leave them out for view="{view}".')

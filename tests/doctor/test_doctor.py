@@ -13,9 +13,10 @@ from qomon_mcp.cli import main
 from qomon_mcp.doctor import run_doctor
 from qomon_mcp.doctor.reads import READS
 from qomon_mcp.http.upstream import sandbox_upstream
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEFAULT_NOW, DEMO_KEYS, NO_FUNDRAISING_KEY, build_demo_spaces
 from qomon_mcp.spec.endpoints import endpoint
+from tests.spaces import demo_sandbox
 
 EU_KEY = DEMO_KEYS["eu"]
 EU_URL = "https://incoming.qomon.app"
@@ -31,7 +32,7 @@ def no_qomon_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    return create_demo_sandbox(contacts=100, burst=1000, rate=1000.0)
+    return demo_sandbox(contacts=100, burst=1000, rate=1000.0)
 
 
 def doctor(

@@ -72,11 +72,13 @@ def _free_socket() -> socket.socket:
 
 @contextlib.contextmanager
 def served(documents: MetadataDocuments | None = None, **settings: Any) -> Iterator[Served]:
-    """A running server; `settings` override `Settings` fields (read_only, toolsets, client_cache_size...)."""
+    """A running server; `settings` override `Settings` fields (read_only, toolsets, public_url...)."""
     sock = _free_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     upstream, sandboxes = sandbox_upstream(spaces=demo_spaces(), burst=100_000, rate=100_000.0, upsert_delay=0.01)
-    config = Settings(public_url=url, mcp_secret=SecretStr(SECRET), **settings)  # type: ignore[arg-type]
+    # `public_url=None` serves as `qomon-mcp serve` does without one: every loopback name of the port.
+    defaults = {"public_url": url, "host": "127.0.0.1", "port": sock.getsockname()[1], "mcp_secret": SecretStr(SECRET)}
+    config = Settings(**{**defaults, **settings})
     http = create_http_app(config, upstream=upstream, documents=documents)
     server = uvicorn.Server(
         uvicorn.Config(http.app, log_level="warning", access_log=False, ws="none", http="h11", lifespan="on")

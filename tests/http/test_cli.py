@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from qomon_mcp import __version__
 from qomon_mcp.cli import build_parser, main
 
 
@@ -46,3 +47,87 @@ def test_the_stdio_path_does_not_import_the_http_stack() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"qomon-mcp {__version__}"
+
+
+def test_help_names_the_api_key_variable_and_where_each_command_s_options_are(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "QOMON_API_KEY" in shown
+    assert "--api-key" not in shown
+    assert "qomon-mcp serve --help" in shown and "qomon-mcp call --help" in shown
+
+
+def test_serving_beyond_loopback_without_a_public_url_says_to_set_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QOMON_MCP_SECRET", "k1:" + "x" * 40)
+    monkeypatch.delenv("QOMON_PUBLIC_URL", raising=False)
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert "set --public-url https://your-host (or QOMON_PUBLIC_URL)" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "next_step"),
+    [
+        (["serve", "--port", "0"], "--port or QOMON_PORT"),
+        (["serve", "--toolsets", "contacts,everything"], "set --toolsets or QOMON_TOOLSETS to some of contacts"),
+        (["tools", "--base-url", "incoming.qomon.app"], "fix --base-url or QOMON_BASE_URL"),
+        (["tools", "--sandbox-file", "space.db"], "add --sandbox"),
+        (["call", "get_teams", "[1]", "--sandbox"], "must be a JSON object"),
+    ],
+    ids=["port", "toolsets", "base-url", "file-without-sandbox", "arguments"],
+)
+def test_each_refusal_is_one_sentence_on_stderr_with_the_next_step(
+    argv: list[str], next_step: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QOMON_MCP_SECRET", "k1:" + "x" * 40)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("qomon-mcp: ") and next_step in captured.err
+    assert captured.err.count("\n") == 1 and captured.err.rstrip().endswith(".")
+
+
+def test_a_bad_secret_says_how_to_make_a_good_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QOMON_MCP_SECRET", "k1:short")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "QOMON_MCP_SECRET" in err and "secrets.token_urlsafe(48)" in err
+
+
+def test_a_usage_error_points_at_the_command_s_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--region", "fr"])
+    assert exit_.value.code == 2
+    assert "see qomon-mcp serve --help." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "next_step"),
+    [
+        (["call", "no_such_tool", "{}", "--sandbox"], "`qomon-mcp tools` lists them"),
+        (["call", "get_teams", "{}"], "set it to your space's API key, or add --sandbox"),
+    ],
+    ids=["unknown-tool", "no-key"],
+)
+def test_call_refuses_what_it_cannot_do_and_says_what_would_work(
+    argv: list[str], next_step: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QOMON_API_KEY", "")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert next_step in err and err.count("\n") == 1

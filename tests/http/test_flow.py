@@ -135,10 +135,35 @@ async def test_a_connection_narrows_itself(suffix: str, headers: dict[str, str] 
 
 async def test_a_connection_cannot_widen_the_server_setting() -> None:
     browser = Browser(api_key=DEMO_KEYS["eu"], access="read")
-    with served(toolsets="search") as s:
-        async with mcp_client(f"{s.mcp_url}?toolsets=contacts,search&read_only=false", oauth(s, browser)) as client:
+    with served(toolsets="search,contacts") as s:
+        async with mcp_client(f"{s.mcp_url}?toolsets=search,contacts&read_only=false", oauth(s, browser)) as client:
             listed = {t.name for t in (await client.list_tools()).tools}
-    assert listed == {"search_contacts", "count_contacts"}
+            refused = await client.call_tool("save_contact", {"contact": {"firstname": "Ada"}})
+    # A read-only sign-in stays read-only whatever the connection asks.
+    assert listed == {"get_contact", "search_contacts", "count_contacts"}
+    assert refused.is_error and "read-only" in refused.content[0].text
+
+
+@pytest.mark.parametrize(
+    ("server_toolsets", "asked", "refusal"),
+    [
+        ("search", "contacts,search", "the toolsets contacts; it offers search: ask for some of those"),
+        (
+            ",".join(DEFAULT_TOOLSETS),
+            "chatgpt",
+            "the toolsets chatgpt; it offers contacts, search, forms, actions, team, fundraising: ask",
+        ),
+    ],
+    ids=["narrower-server", "chatgpt-not-enabled"],
+)
+async def test_a_toolset_the_server_does_not_offer_is_refused_with_what_it_offers(
+    server_toolsets: str, asked: str, refusal: str
+) -> None:
+    with served(toolsets=server_toolsets) as s:
+        tokens, _ = await connected(s, DEMO_KEYS["eu"])
+        answer = await rpc(s, tokens.access_token, suffix=f"?toolsets={asked}")
+    assert answer.status_code == 400
+    assert answer.json()["error_description"].startswith(f"this server does not offer {refusal}")
 
 
 async def test_chatgpt_tools_go_only_to_connections_that_ask_for_them() -> None:
@@ -157,7 +182,9 @@ async def test_unknown_toolset_in_the_narrowing_is_a_clear_error() -> None:
         tokens, _ = await connected(s, DEMO_KEYS["eu"])
         answer = await rpc(s, tokens.access_token, suffix="?toolsets=everything")
     assert answer.status_code == 400
-    assert answer.json()["error_description"].startswith("unknown toolsets everything; choose from contacts")
+    assert answer.json()["error_description"].startswith(
+        "this server does not offer the toolsets everything; it offers contacts, search"
+    )
 
 
 async def test_callers_share_a_bounded_client_cache() -> None:

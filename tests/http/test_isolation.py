@@ -18,6 +18,7 @@ CONCURRENCY = 16
 OWN = {"eu": ("Paris Centre", '"eur"'), "us": ("Downtown", '"usd"')}
 
 
+@pytest.mark.slow
 async def test_two_callers_interleaving_1000_calls_never_see_each_others_data() -> None:
     order = ["eu", "us"] * (CALLS // 2)
     random.Random(5).shuffle(order)

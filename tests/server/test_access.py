@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import all_tool_specs, create_server
 from qomon_mcp.settings import DEFAULT_TOOLSETS, Settings
 from qomon_mcp.spec.endpoints import ENDPOINTS
+from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio
 
@@ -19,7 +20,7 @@ WRITE_ROUTES = {(e.method, e.route) for e in ENDPOINTS if e.is_write}
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    return create_demo_sandbox(burst=1000, rate=1000.0, upsert_delay=0.01)
+    return demo_sandbox(burst=1000, rate=1000.0, upsert_delay=0.01)
 
 
 def server_for(sandbox: Sandbox, **settings: object):

@@ -13,11 +13,12 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import ElicitRequestParams, ElicitResult
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
+from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio
 
@@ -104,7 +105,7 @@ CASES = {
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    return create_demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
+    return demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
 
 
 def writes(sandbox: Sandbox) -> list[tuple[str, str]]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import TOOLSETS, Settings
+from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio
 
@@ -19,7 +20,7 @@ WRONG = {"integer": "not a number", "number": "not a number", "string": {"not": 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Sandbox:
-    return create_demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
+    return demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
 
 
 def server_for(sandbox: Sandbox):
@@ -88,3 +89,22 @@ async def test_guards_the_schema_does_not_advertise_are_still_enforced(
     advertised = str(listed[tool])
     assert "maxLength" not in advertised and "minLength" not in advertised
     assert "'additionalProperties': False" not in advertised
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "unknown"),
+    [
+        pytest.param("save_contact", {"id": 12, "firstname": "Zed"}, "'id'", id="id-for-contact_id"),
+        pytest.param("get_users", {"list": "roles"}, "'list'", id="get-users"),
+        pytest.param("get_bundles", {"per_page": 1}, "'per_page'", id="get-bundles"),
+    ],
+)
+async def test_an_unknown_argument_is_refused_and_nothing_is_sent(
+    sandbox: Sandbox, tool: str, arguments: dict, unknown: str
+) -> None:
+    async with Client(server_for(sandbox)) as client:
+        before = len(sandbox.request_log)
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    assert result.content[0].text.startswith(f"{tool} has no argument {unknown}; its arguments are ")
+    assert sandbox.request_log[before:] == []

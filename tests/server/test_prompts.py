@@ -11,12 +11,13 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import PromptReference, ResourceTemplateReference
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import all_tool_specs, create_server
 from qomon_mcp.server.completions import KINDS
 from qomon_mcp.server.prompts import load_prompts, parse_prompt
 from qomon_mcp.settings import Settings
+from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio
 
@@ -27,7 +28,7 @@ TOOL_NAMES = {s.name for s in all_tool_specs()}
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    return create_demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
+    return demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
 
 
 @pytest.fixture(params=ERAS, ids=list(ERAS))

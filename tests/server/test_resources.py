@@ -11,12 +11,13 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import ResourceTemplateReference
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.requestlog import key_hash
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
 from qomon_mcp.spec.search_attributes import ATTRIBUTES
+from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +26,7 @@ ERAS = {"2025-11-25": "legacy", "2026-07-28": "2026-07-28"}
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    return create_demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
+    return demo_sandbox(contacts=100, burst=1000, rate=1000.0, upsert_delay=0.01)
 
 
 @pytest.fixture(params=ERAS, ids=list(ERAS))

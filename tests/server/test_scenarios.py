@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
 from tests.calls import call, contacts_in
+from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 def sandbox() -> Sandbox:
-    return create_demo_sandbox(contacts=800, burst=1000, rate=1000.0, upsert_delay=0.01)
+    return demo_sandbox(contacts=800, burst=1000, rate=1000.0, upsert_delay=0.01)
 
 
 async def test_how_many_volunteers_in_lyon_have_a_mobile_number(sandbox: Sandbox) -> None:

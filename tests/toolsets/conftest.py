@@ -7,24 +7,25 @@ from collections.abc import AsyncIterator
 import pytest
 from mcp import Client
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEFAULT_NOW, DEMO_KEYS, NEXT_YEAR_NOW
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
+from tests.spaces import demo_sandbox
 
 EU_KEY = DEMO_KEYS["eu"]
 
 # Every demo sandbox here is laid out around a pinned instant and its clock is stopped there
-# (`create_demo_sandbox` without `now`). Date-dependent tests run at both instants, so they
-# would still pass a year from now.
+# (`create_demo_sandbox` without `now`, which `tests.spaces.demo_sandbox` copies). Date-dependent
+# tests run at both instants, so they would still pass a year from now.
 CLOCKS = [pytest.param(DEFAULT_NOW, id="pinned"), pytest.param(NEXT_YEAR_NOW, id="a-year-later")]
 
 
 @pytest.fixture
 def sandbox() -> Sandbox:
     # A smaller space, a fast bucket and a short upsert delay keep the suite quick; the rules stay the same.
-    return create_demo_sandbox(contacts=600, burst=1000, rate=1000.0, upsert_delay=0.05)
+    return demo_sandbox(contacts=600, burst=1000, rate=1000.0, upsert_delay=0.05)
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import DEFAULT_TOOLSETS, Settings
 from qomon_mcp.toolsets.chatgpt import MAX_RESULTS, read_query
 from qomon_mcp.toolsets.search_query import to_qomon
+from tests.spaces import demo_sandbox
 from tests.toolsets.conftest import EU_KEY, make_settings
 
 pytestmark = pytest.mark.anyio
@@ -25,7 +26,7 @@ Contact = dict[str, Any]
 @pytest.fixture(scope="module")
 def sandbox() -> Sandbox:
     # search and fetch only read: one demo space serves the module.
-    return create_demo_sandbox(burst=1000, rate=1000.0, upsert_delay=0.05)
+    return demo_sandbox(burst=1000, rate=1000.0, upsert_delay=0.05)
 
 
 @pytest.fixture

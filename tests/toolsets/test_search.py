@@ -9,11 +9,12 @@ from mcp import Client
 
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.sandbox import search as sandbox_search
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.toolsets.contact_view import ContactView
 from tests.calls import contacts_in, payload
+from tests.spaces import demo_sandbox
 from tests.toolsets.conftest import CLOCKS, EU_KEY, make_settings
 
 pytestmark = pytest.mark.anyio
@@ -22,7 +23,7 @@ SEARCH_ROUTES = {"/search", "/kpi"}
 
 
 def _demo_sandbox(now: datetime | None = None) -> Sandbox:
-    return create_demo_sandbox(now=now, burst=1000, rate=1000.0, upsert_delay=0.05)
+    return demo_sandbox(now=now, burst=1000, rate=1000.0, upsert_delay=0.05)
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
-from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
+from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, LIST_OPERATORS, NO_VALUE_OPERATORS
 from tests.calls import contacts_in
+from tests.spaces import demo_sandbox
 from tests.toolsets.conftest import EU_KEY, make_settings
 
 Contact = dict[str, Any]
@@ -49,7 +50,7 @@ _SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_
 @cache
 def sandbox() -> Sandbox:
     # Built once for the module: every example only reads. 500 contacts keep every kind of value and a fast run.
-    return create_demo_sandbox(contacts=500, burst=100_000, rate=100_000.0, upsert_delay=0.05)
+    return demo_sandbox(contacts=500, burst=100_000, rate=100_000.0, upsert_delay=0.05)
 
 
 def space() -> Space:
@@ -287,6 +288,7 @@ async def _ask(client: Client, query: dict[str, Any]) -> tuple[set[int], int]:
 
 
 @_SETTINGS
+@pytest.mark.slow
 @given(query=QUERY)
 def test_valid_queries_find_what_the_reference_says(connected: Connected, query: dict[str, Any]) -> None:
     now = space().now()
@@ -297,6 +299,7 @@ def test_valid_queries_find_what_the_reference_says(connected: Connected, query:
 
 
 @_SETTINGS
+@pytest.mark.slow
 @given(cond=condition())
 def test_every_drawn_condition_alone_finds_what_the_reference_says(connected: Connected, cond: Cond) -> None:
     query = {"match": "all", "groups": [{"match": "all", "conditions": [cond]}]}

@@ -6,11 +6,11 @@ from mcp import Client
 from mcp.server.mcpserver.exceptions import ToolError
 
 from qomon_mcp.qomon.models import Form
-from qomon_mcp.sandbox.app import create_demo_sandbox
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, OPERATORS
 from qomon_mcp.toolsets.forms_directory import FormsDirectory
 from qomon_mcp.toolsets.search_checks import checked_query
 from qomon_mcp.toolsets.search_query import Condition, Query, parse_query, to_qomon, with_condition
+from tests.spaces import demo_sandbox
 from tests.toolsets.conftest import EU_KEY
 
 pytestmark = pytest.mark.anyio
@@ -27,7 +27,7 @@ def wrapped(*conditions: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def forms() -> FormsDirectory:
-    space = create_demo_sandbox().space_for(EU_KEY)
+    space = demo_sandbox().space_for(EU_KEY)
     by_type: dict[str, list[Form]] = {}
     for form_id, form in space.forms.items():
         by_type.setdefault(space.form_types[form_id], []).append(Form.model_validate(form))
