@@ -84,6 +84,16 @@ def _add_sandbox_command(commands: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="Keep the demo space in this file (created if missing), so that writes survive a restart.",
     )
+    sandbox.add_argument(
+        "--faults",
+        metavar="FILE",
+        help="Arm these faults at start: a JSON list of {kind, route, method, status, delay, after, times, ...}.",
+    )
+    sandbox.add_argument(
+        "--admin",
+        action="store_true",
+        help="Serve /_sandbox/faults and /_sandbox/requests to loopback clients (needs a loopback --host).",
+    )
 
 
 def _add_serve_command(commands: argparse._SubParsersAction) -> None:
@@ -172,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             upsert_delay=args.upsert_delay,
             sandbox_file=args.sandbox_file,
+            faults_file=args.faults,
+            admin=args.admin,
         )
 
     if args.command == "serve":
@@ -225,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
             flush=True,
         )
-    server.run("stdio")
+    local.serve_stdio(server)
     return 0
 
 

@@ -16,7 +16,7 @@ from qomon_mcp.settings import Settings, settings_problem
 if TYPE_CHECKING:
     import httpx2
 
-__all__ = ["Demo", "build_server", "call_and_print", "open_demo", "print_tools"]
+__all__ = ["Demo", "build_server", "call_and_print", "open_demo", "print_tools", "serve_stdio"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,15 @@ def build_server(*, sandbox: bool, demo: Demo | None = None, **flags: Any) -> Qo
     demo = demo or open_demo()
     settings = settings.model_copy(update={"api_key": SecretStr(DEMO_KEYS[settings.region]), "base_url": None})
     return create_server(settings, transport=demo.transport)
+
+
+def serve_stdio(server: QomonServer) -> None:
+    """MCP over stdin and stdout, every request answered (see stdio_guard.py)."""
+    import anyio
+
+    from qomon_mcp.stdio_guard import run_guarded_stdio
+
+    anyio.run(run_guarded_stdio, server)
 
 
 def print_tools(server: QomonServer) -> int:

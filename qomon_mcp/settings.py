@@ -38,11 +38,16 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Seconds one HTTP request to Qomon may take."
     )
     deadline: float = Field(
-        default=120.0, gt=0, description="Seconds one client call may take, retries and rate-limit waits included."
+        default=120.0,
+        gt=0,
+        description="Seconds one tool call may take, every request, retry and rate-limit wait included.",
     )
     max_retries: int = Field(default=3, ge=0, le=10, description="Retries of a call that is safe to repeat.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Level of the log lines written to stderr."
+    )
+    audit_log: str | None = Field(
+        default=None, description="File each write attempt is appended to as a JSON line (default: stderr)."
     )
     toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TOOLSETS,

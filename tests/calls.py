@@ -6,11 +6,12 @@ The one null a result may hold is an empty cell of a table (`columns`, then `row
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from mcp import Client
 
-__all__ = ["call", "contacts_in", "hints", "payload"]
+__all__ = ["call", "confirmed", "confirmed_call", "contacts_in", "hints", "payload", "token_in"]
 
 
 def payload(result: Any) -> dict[str, Any]:
@@ -29,6 +30,26 @@ def contacts_in(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     return payload(await client.call_tool(tool, arguments))
+
+
+def token_in(text: str) -> str:
+    """The confirmation token a destructive tool's question carries."""
+    found = re.search(r'confirmation="([^"]+)"', text)
+    assert found, text
+    return found.group(1)
+
+
+async def confirmed_call(client: Client, tool: str, arguments: dict[str, Any]) -> Any:
+    """A destructive call as a model makes it once the user agreed: the question and its token, then the call
+    with the token. A call that would change nothing (a refund already recorded) is not asked about."""
+    asked = await client.call_tool(tool, arguments)
+    if not asked.is_error or not asked.content[0].text.startswith("Nothing was done yet: show the user"):
+        return asked
+    return await client.call_tool(tool, {**arguments, "confirmation": token_in(asked.content[0].text)})
+
+
+async def confirmed(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return payload(await confirmed_call(client, tool, arguments))
 
 
 async def hints(client: Client, tool: str) -> tuple[bool | None, ...]:

@@ -16,10 +16,12 @@ from starlette.routing import Route
 
 from qomon_mcp.auth.connect import ConnectPage
 from qomon_mcp.auth.provider import QomonAuthProvider
+from qomon_mcp.auth.revoke import RevocationEndpoint
 
 __all__ = ["METADATA_PATH", "auth_routes", "resource_metadata_url"]
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
+REVOCATION_PATH = "/revoke"
 
 
 def _urls(provider: QomonAuthProvider) -> AuthSettings:
@@ -41,12 +43,21 @@ def auth_routes(provider: QomonAuthProvider, connect: ConnectPage) -> list[Route
         for route in create_auth_routes(
             provider, issuer, client_registration_options=registration, revocation_options=revocation
         )
-        if route.path != METADATA_PATH
+        if route.path not in (METADATA_PATH, REVOCATION_PATH)
     ]
+    # The SDK's /revoke wants a client_secret even from a public client: see auth/revoke.py.
+    routes.append(
+        Route(
+            REVOCATION_PATH,
+            cors_middleware(RevocationEndpoint(provider).handle, ["POST", "OPTIONS"]),
+            methods=["POST", "OPTIONS"],
+        )
+    )
     metadata = build_metadata(issuer, None, registration, revocation)
     # The SDK's metadata knows neither public clients nor metadata documents; this server takes both.
     metadata.client_id_metadata_document_supported = provider.clients.documents is not None
     metadata.token_endpoint_auth_methods_supported = ["none", "client_secret_post", "client_secret_basic"]
+    metadata.revocation_endpoint_auth_methods_supported = ["none", "client_secret_post", "client_secret_basic"]
     routes.append(
         Route(
             METADATA_PATH,

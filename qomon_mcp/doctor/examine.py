@@ -148,7 +148,7 @@ def _sentence(error: errors.QomonError) -> str:
         return "Qomon does not let this key read this (HTTP 403): check the key's role."
     if isinstance(error, errors.NotFound):
         return "Qomon does not know this route (HTTP 404): check --base-url."
-    if isinstance(error, errors.RateLimited):
+    if isinstance(error, errors.RateLimited | errors.RateLimitHeld):
         return "Qomon kept answering 429 (rate limited): run the doctor again in a minute."
     if isinstance(error, errors.MalformedResponse):
         return f"the client could not read Qomon's answer (HTTP {status}); see the shapes below."

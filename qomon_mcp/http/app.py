@@ -40,7 +40,8 @@ from qomon_mcp.auth.keys import Keyring
 from qomon_mcp.auth.provider import QomonAuthProvider
 from qomon_mcp.auth.routes import auth_routes, resource_metadata_url
 from qomon_mcp.auth.tokens import Ledger
-from qomon_mcp.http.callers import CallerMiddleware, ClientCache, current_access, current_client
+from qomon_mcp.http.callers import CallerMiddleware, ClientCache, current_access, current_client, current_subject
+from qomon_mcp.http.limits import BodyLimits, RequestLimits
 from qomon_mcp.http.logs import RequestLog
 from qomon_mcp.http.noauth import DEMO_REGION, DemoCallerMiddleware, demo_token, no_auth_problem
 from qomon_mcp.http.origins import LOOPBACK, ByHost, public_origins, public_url_problem
@@ -48,11 +49,12 @@ from qomon_mcp.http.upstream import SharedTransport, network_transport
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import AuthenticationFailed, PermissionDenied, QomonError
 from qomon_mcp.server.app import Access, QomonServer, all_tool_specs
+from qomon_mcp.server.confirm_tokens import Confirmations
 from qomon_mcp.settings import REGION_URLS, Settings
 
 __all__ = ["HttpApp", "create_http_app", "public_url_problem"]
 
-MAX_MCP_BODY = 1024 * 1024
+MAX_MCP_BODY = BodyLimits.mcp
 
 
 @dataclass
@@ -67,6 +69,8 @@ class HttpApp:
     public_url: str
     # Every origin the server answers as (more than one on loopback without a public URL).
     origins: list[str] = field(default_factory=list)
+    # The body size and time limits in front of every route (see http/limits.py).
+    limits: RequestLimits | None = None
 
 
 def _security(public_url: str) -> TransportSecuritySettings:
@@ -125,7 +129,16 @@ def create_http_app(
     # One ledger for every origin: a grant revoked under one name is revoked under all.
     ledger = provider_options.pop("ledger", None) or Ledger(clock=provider_options.get("clock", time.time))
     cache = ClientCache(settings.client_cache_size, make_client)
-    server = QomonServer(all_tool_specs, client=current_client, access=current_access, log_level=settings.log_level)
+    server = QomonServer(
+        all_tool_specs,
+        client=current_client,
+        access=current_access,
+        log_level=settings.log_level,
+        audit_log=settings.audit_log,
+    )
+    # Confirmation tokens are sealed with the server's keys and bound to the token's subject.
+    clock = provider_options.get("clock", time.time)
+    server.confirmations = Confirmations(keyring, caller=current_subject, clock=clock)
     # Builds the session manager; its own Starlette wrapper is not used, the routes below replace it.
     server.streamable_http_app(
         stateless_http=True,
@@ -194,4 +207,7 @@ def create_http_app(
     app: ASGIApp = default
     if len(origins) > 1:
         app = ByHost({urlsplit(origin).netloc: each for origin, (each, _) in apps.items()}, default)
-    return HttpApp(app=app, server=server, provider=provider, cache=cache, public_url=public_url, origins=origins)
+    limits = RequestLimits(app)
+    return HttpApp(
+        app=limits, server=server, provider=provider, cache=cache, public_url=public_url, origins=origins, limits=limits
+    )

@@ -24,7 +24,15 @@ from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.server.app import Access
 from qomon_mcp.settings import TOOLSETS
 
-__all__ = ["Caller", "CallerMiddleware", "ClientCache", "Narrowing", "current_access", "current_client"]
+__all__ = [
+    "Caller",
+    "CallerMiddleware",
+    "ClientCache",
+    "Narrowing",
+    "current_access",
+    "current_client",
+    "current_subject",
+]
 
 ClientFactory = Callable[[str, str, bool], QomonClient]
 
@@ -46,6 +54,12 @@ def current_client() -> QomonClient:
     if caller is None:
         raise ToolError("This request carries no Qomon connection; reconnect the application.")
     return caller.client
+
+
+def current_subject() -> str:
+    """Who is calling, as the digest their token names (what confirmation tokens are bound to)."""
+    caller = _current.get()
+    return caller.subject if caller is not None else ""
 
 
 def current_access() -> Access:

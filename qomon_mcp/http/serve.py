@@ -25,6 +25,7 @@ def serve(settings: Settings, *, sandbox: bool = False, no_auth: bool = False, s
     import uvicorn
 
     from qomon_mcp.http.app import create_http_app
+    from qomon_mcp.http.limits import MAX_HEADER_BYTES
     from qomon_mcp.http.noauth import DEMO_REGION, no_auth_problem
     from qomon_mcp.http.upstream import sandbox_upstream
 
@@ -73,5 +74,8 @@ def serve(settings: Settings, *, sandbox: bool = False, no_auth: bool = False, s
         access_log=False,
         server_header=False,
         proxy_headers=False,
+        # h11 enforces the header size limit (httptools, when installed, would not); bodies: http/limits.py.
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
     return 0

@@ -6,7 +6,8 @@ or one branch of it and never an `httpx2` exception:
     QomonError
     ├── ReadOnlyError ......... a write refused by a read-only client; nothing was sent
     ├── TransportError ........ no usable answer from Qomon
-    │   ├── RequestTimeout .... the call's deadline or a request's timeout ran out
+    │   ├── RequestTimeout .... the call's deadline or a request's timeout ran out (`.step`)
+    │   │   └── RateLimitHeld . the client's own pacing would hold the call past its deadline
     │   └── ConnectionFailed .. the connection could not be made or broke mid-request
     └── APIError .............. Qomon answered with an error (`.status`, `.endpoint`, `.detail`)
         ├── InvalidInput ........ 400 / 422, with `.problems` {field: problem}
@@ -37,6 +38,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "QomonError",
+    "RateLimitHeld",
     "RateLimited",
     "ReadOnlyError",
     "RequestTimeout",
@@ -74,7 +76,31 @@ class TransportError(QomonError):
 
 
 class RequestTimeout(TransportError, builtins.TimeoutError):
-    """The call ran past its deadline (retries and waits included) or a request past its timeout."""
+    """The call ran past its deadline (retries and waits included) or a request past its timeout.
+
+    `step` says what did not finish (a tool's own words, else the request's method and
+    route); `slow` is True when a request was sent and its answer did not come in time,
+    False when the deadline had already run out before the step could send anything.
+    """
+
+    def __init__(self, endpoint: str, message: str, *, step: str | None = None, slow: bool = True) -> None:
+        self.step = step or endpoint
+        self.slow = slow
+        super().__init__(endpoint, message)
+
+
+class RateLimitHeld(RequestTimeout):
+    """Not sent: the space's token bucket (held back after a 429) would make the call wait
+    `retry_after` seconds, past its deadline. Qomon refused nothing; the client's pacing did."""
+
+    def __init__(self, endpoint: str, retry_after: float, *, step: str | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            endpoint,
+            f"the rate limit would hold the call {retry_after:.1f} s, past its deadline",
+            step=step,
+            slow=False,
+        )
 
 
 class ConnectionFailed(TransportError):

@@ -1,7 +1,8 @@
 """How one call reaches Qomon: the machinery behind every `QomonClient` method.
 
 `Sender.send` applies what the endpoint table declares: the read-only guard,
-pacing on the space's token bucket, the per-call deadline, retries (after a 429
+pacing on the space's token bucket, the per-call deadline (within the tool
+call's, see `deadline`), retries (after a 429
 or a connection that never carried the request: always; after other failures:
 only where repeating is safe), envelope unwrapping and the mapping of error
 answers onto `errors`. `Answer` is what a successful call hands back.
@@ -13,6 +14,7 @@ import json as jsonlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -24,11 +26,12 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from .. import __version__
 from ..spec.endpoints import endpoint
 from . import errors
+from .deadline import current_deadline
 from .models import Invitation, InvitationResult
 from .models_base import answer_path
 from .ratelimit import TokenBucket, bucket_for
 
-__all__ = ["Answer", "Sender", "invitation_result", "pick"]
+__all__ = ["Answer", "Sender", "heard_statuses", "invitation_result", "pick"]
 
 logger = logging.getLogger("qomon_mcp.qomon")
 
@@ -40,6 +43,9 @@ _RETRY_STATUSES = frozenset({502, 503, 504})
 _MAX_RATE_LIMITED = 5
 _BACKOFF_BASE = 0.25
 _BACKOFF_CAP = 4.0
+
+# The statuses of the answers a tool call received, when the audit trail listens (server/audit.py).
+heard_statuses: ContextVar[list[int] | None] = ContextVar("qomon_heard_statuses", default=None)
 
 
 def pick(value: Any, *keys: str) -> Any:
@@ -192,7 +198,7 @@ class Sender:
         """Send one call, retrying as the endpoint allows, within the call's deadline.
 
         A wait that cannot end before the deadline is not started: a rate-limit wait
-        raises `RequestTimeout`; a retry that no longer fits raises the last error
+        raises `RateLimitHeld`; a retry that no longer fits raises the last error
         (`RateLimited`, `ServerError`, `ConnectionFailed`), which says more.
         """
         ep = endpoint(endpoint_name)
@@ -200,17 +206,19 @@ class Sender:
             raise errors.ReadOnlyError(ep.name)
         path = ep.route.format(**{k: quote(str(v), safe="") for k, v in (path_params or {}).items()})
         auth = {"Authorization": f"Bearer {self._key.get_secret_value()}"}
-        deadline_at = self._clock() + self._deadline
+        deadline_at, where = self._deadline_for(ep.method, ep.route)
         retries = refusals = attempt = 0
         while True:
             attempt += 1
+            if deadline_at - self._clock() <= 0:
+                raise errors.RequestTimeout(ep.name, "the deadline ran out before the call", step=where, slow=False)
             try:
                 await self.bucket.acquire(ep.cost, timeout=max(deadline_at - self._clock(), 0.0))
             except TimeoutError:
-                raise errors.RequestTimeout(ep.name, "the rate limit would hold the call past its deadline") from None
+                raise errors.RateLimitHeld(ep.name, self.bucket.delay(ep.cost), step=where) from None
             remaining = deadline_at - self._clock()
             if remaining <= 0:
-                raise errors.RequestTimeout(ep.name, f"no answer within the {self._deadline:g} s deadline")
+                raise errors.RequestTimeout(ep.name, "the deadline ran out before the call", step=where, slow=False)
             sent_at = self._clock()
             try:
                 with anyio.fail_after(remaining):
@@ -238,13 +246,15 @@ class Sender:
                     continue
                 if isinstance(exc, httpx2.TimeoutException):
                     raise errors.RequestTimeout(
-                        ep.name, f"Qomon did not answer in time ({type(exc).__name__})"
+                        ep.name, f"Qomon did not answer in time ({type(exc).__name__})", step=where
                     ) from exc
                 raise errors.ConnectionFailed(ep.name, f"could not reach Qomon ({type(exc).__name__})") from exc
             except TimeoutError:
-                raise errors.RequestTimeout(ep.name, f"no answer within the {self._deadline:g} s deadline") from None
+                raise errors.RequestTimeout(ep.name, "no answer before the deadline", step=where) from None
 
             status = response.status_code
+            if (heard := heard_statuses.get()) is not None:
+                heard.append(status)
             elapsed = (self._clock() - sent_at) * 1000
             logger.debug("%s %s -> %d in %.0f ms (attempt %d)", ep.method, ep.route, status, elapsed, attempt)
             self.bucket.observe(response.headers)
@@ -265,6 +275,17 @@ class Sender:
                 retries += 1
                 continue
             raise error
+
+    def _deadline_for(self, method: str, route: str) -> tuple[float, str]:
+        """When this call must end, and the step it is, within the tool call's deadline if one is open."""
+        now = self._clock()
+        ends_at = now + self._deadline
+        where = f"{method} {route}"
+        scope = current_deadline()
+        if scope is not None:
+            ends_at = min(ends_at, scope.start(now, self._deadline))
+            where = scope.step or where
+        return ends_at, where
 
     async def _backoff(self, retries: int, deadline_at: float) -> bool:
         """Sleep before a retry (exponential backoff, full jitter); False when no retry is left."""

@@ -29,7 +29,7 @@ from qomon_mcp.sandbox import (
 from qomon_mcp.sandbox.faults import Faults
 from qomon_mcp.sandbox.gate import Gate
 from qomon_mcp.sandbox.ratelimit import RateLimiter
-from qomon_mcp.sandbox.requestlog import LoggedRequest
+from qomon_mcp.sandbox.requestlog import MAX_LOGGED, RequestLog
 from qomon_mcp.sandbox.space import Now, Space
 from qomon_mcp.sandbox.transport import SandboxTransport
 from qomon_mcp.sandbox.upsert import UpsertQueue
@@ -73,13 +73,14 @@ class Sandbox:
         rate: float = 10.0,
         upsert_delay: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        log_limit: int = MAX_LOGGED,
     ) -> None:
         self.spaces: dict[str, Space] = dict(spaces)
         self.clock = clock
         self.limiter = RateLimiter(burst=burst, rate=rate, clock=clock)
         self.faults = Faults()
         self.upserts = UpsertQueue(delay=upsert_delay)
-        self.request_log: list[LoggedRequest] = []
+        self.request_log = RequestLog(log_limit)
         self.app = Starlette(
             routes=_routes(),
             middleware=[Middleware(Gate, sandbox=self)],

@@ -6,7 +6,8 @@ matches (`times=None`: never used up). Kinds:
 
 - "status":    answer `status` (429, 500, 502, 503, 504, ...) without processing the
                request; a 429 carries `Retry-After` (default 1 s), others only when
-               `retry_after` is given.
+               `retry_after` is given. With `after=True` the request IS processed and
+               the status replaces its answer: a gateway failing after the work was done.
 - "delay":     sleep `delay` seconds, then process the request normally.
 - "drop":      the connection drops: the client sees `httpx2.ConnectError`, and the
                request is not processed; with `after=True` it IS processed and the
@@ -29,10 +30,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["FAULT_KINDS", "ConnectionDropped", "Fault", "Faults", "drift_body"]
+__all__ = ["FAULT_FIELDS", "FAULT_KINDS", "ConnectionDropped", "Fault", "Faults", "drift_body"]
 
 FaultKind = Literal["status", "delay", "drop", "malformed", "drift"]
 FAULT_KINDS: tuple[str, ...] = ("status", "delay", "drop", "malformed", "drift")
+# The keys of one fault written as JSON (`qomon-mcp sandbox --faults FILE`, POST /_sandbox/faults).
+FAULT_FIELDS: tuple[str, ...] = (
+    "kind", "times", "route", "method", "status", "delay", "after", "retry_after", "path", "value",
+)  # fmt: skip
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d*)\]")
 
 
@@ -109,6 +114,36 @@ class Faults:
     def clear(self) -> None:
         self._pending.clear()
 
+    def load(self, written: Any) -> list[Fault]:
+        """Add the faults written as JSON: one object or a list of them, keys from FAULT_FIELDS.
+
+        Every fault is checked before any is added, so a bad entry adds nothing (ValueError)."""
+        items = written if isinstance(written, list) else [written]
+        checked = Faults()
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise ValueError(f"fault {index} is not an object")
+            unknown = sorted(set(item) - set(FAULT_FIELDS))
+            if unknown:
+                raise ValueError(f"fault {index} has unknown keys {unknown}; keys are {', '.join(FAULT_FIELDS)}")
+            if "kind" not in item:
+                raise ValueError(f"fault {index} needs a kind, one of {', '.join(FAULT_KINDS)}")
+            fields = dict(item)
+            _check_types(index, fields)
+            try:
+                checked.add(fields.pop("kind"), **fields)
+            except ValueError as error:
+                raise ValueError(f"fault {index}: {error}") from None
+        self._pending.extend(checked.pending)
+        return checked.pending
+
+    def described(self) -> list[dict[str, Any]]:
+        """The pending faults as JSON objects (the keys that are set)."""
+        def shown(name: str, value: Any) -> bool:
+            return value is not None and not (name in ("delay", "after") and not value)
+
+        return [{n: getattr(f, n) for n in FAULT_FIELDS if shown(n, getattr(f, n))} for f in self._pending]
+
     @property
     def pending(self) -> list[Fault]:
         return list(self._pending)
@@ -123,6 +158,24 @@ class Faults:
                         self._pending.remove(fault)
                 return fault
         return None
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,), "times": (int, type(None)), "route": (str, type(None)), "method": (str, type(None)),
+    "status": (int, type(None)), "delay": (int, float), "after": (bool,), "retry_after": (int, type(None)),
+    "path": (str, type(None)),
+}  # fmt: skip
+
+
+def _check_types(index: int, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        allowed = _TYPES.get(name)
+        # JSON has no separate booleans for numbers: true is refused where a number is expected.
+        wrong = allowed is not None and (
+            not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)
+        )
+        if wrong:
+            raise ValueError(f"fault {index}: {name} has the wrong type ({type(value).__name__})")
 
 
 def _parse_path(path: str | None) -> list[str | int | None]:

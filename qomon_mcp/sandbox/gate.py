@@ -138,19 +138,21 @@ class Gate:
         if fault.kind == "drift":
             await self._serve(scope, receive, _drifting(send, fault), found, key)
             return
-        if fault.kind == "status":
-            assert fault.status is not None
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            body = {"status": "fail" if fault.status < 500 else "error", "message": "injected fault"}
-            await _answer(send, fault.status, body, headers)
-            return
         if fault.after:
+            # The request is processed and its own answer thrown away: what the client gets
+            # instead (a drop, a broken body, an error status) hides that the work was done.
 
             async def swallow(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     seen["status"] = message["status"]
 
             await self._serve(scope, receive, swallow, found, key)
+        if fault.kind == "status":
+            assert fault.status is not None
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            body = {"status": "fail" if fault.status < 500 else "error", "message": "injected fault"}
+            await _answer(send, fault.status, body, headers)
+            return
         if fault.kind == "drop":
             raise ConnectionDropped(processed=fault.after)
         await _answer(send, 200, MALFORMED_BODY)

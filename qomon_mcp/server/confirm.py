@@ -7,13 +7,17 @@ and an approval, which puts that question to the user. The SDK asks in the way
 the connection supports: a 2026-07-28 client gets an `InputRequiredResult` and
 retries with the answer; a 2025-11-25 client gets an `elicitation/create`
 request mid-call. A client without elicitation cannot ask its user, so the
-model must: the call is refused until it comes back with `confirm: true`. The
-body runs only once the user has agreed, so a declined, cancelled or
-unconfirmed call sends nothing that changes the space.
+model must, and it cannot skip that step: the first call answers with the
+question and a confirmation token (`confirm_tokens.py`), and only the same call
+repeated with that token goes ahead. The body runs only once the user has
+agreed, so a declined, cancelled or unconfirmed call sends nothing that changes
+the space.
 """
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -24,7 +28,19 @@ from mcp.server.mcpserver.resolve import AcceptedElicitation, CancelledElicitati
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
-__all__ = ["Approval", "Approved", "Confirm", "Preview", "approval", "can_ask_user", "require_approval"]
+from qomon_mcp.server.confirm_tokens import ConfirmationRefused, Confirmations, Proposal
+
+__all__ = [
+    "Approval",
+    "Approved",
+    "Confirmation",
+    "Preview",
+    "approval",
+    "bare_confirm",
+    "can_ask_user",
+    "confirmations_of",
+    "require_approval",
+]
 
 # The first protocol revision that asks through `InputRequiredResult` rounds rather than mid-call.
 _ROUND_TRIP_VERSION = "2026-07-28"
@@ -36,6 +52,7 @@ class Preview:
 
     question: str  # "Delete the contact Ada Lovelace (id 12)? This cannot be undone."
     not_done: str  # "contact 12 was not deleted", for the model when the user says no
+    asks: bool = True  # False when the call would change nothing (a refund already recorded): nothing to ask
 
 
 class Approval(BaseModel):
@@ -46,11 +63,10 @@ class Approval(BaseModel):
 
 Approved = ElicitationResult[Approval]
 
-Confirm = Annotated[
-    bool,
-    Field(
-        description="true once the user agreed to the question this tool asked.",
-    ),
+# Every destructive tool takes this argument, so its description is one shared short line.
+Confirmation = Annotated[
+    str | None,
+    Field(description="From this tool's question, once the user agreed."),
 ]
 
 
@@ -68,27 +84,81 @@ def can_ask_user(ctx: Context) -> bool:
     return back_channel or (version is not None and is_version_at_least(version, _ROUND_TRIP_VERSION))
 
 
+def confirmations_of(ctx: Context) -> Confirmations:
+    """The server's token book; a server nobody gave one (stdio, tests) makes its own, with a random key."""
+    server = ctx.mcp_server
+    book = getattr(server, "confirmations", None)
+    if book is None:
+        book = Confirmations()
+        server.confirmations = book  # type: ignore[attr-defined]
+    return book
+
+
+def bare_confirm(tool: str) -> str:
+    """The refusal of the old `confirm: true`, which let a model approve a call on the user's behalf."""
+    return (
+        f"{tool} no longer takes confirm: call it without confirm, show the user the question it answers with, "
+        "and once they agree call again with the token it gave as confirmation."
+    )
+
+
+def _tool_name(ctx: Context, fallback: str) -> str:
+    try:
+        params = ctx.request_context.params or {}
+    except (ValueError, AttributeError):  # called outside a request
+        return fallback
+    name = params.get("name")
+    return name if isinstance(name, str) else fallback
+
+
+def _arguments_of(preview: Callable[..., Any]) -> list[str]:
+    """The tool arguments a preview reads: the same ones the token is bound to."""
+    hints = typing.get_type_hints(preview)
+    return [name for name in inspect.signature(preview).parameters if hints.get(name) is not Context]
+
+
 def approval(preview: Callable[..., Awaitable[Preview]]) -> Resolve:
     """The resolver marker for a tool's approval parameter, asking about what `preview` describes.
 
-    The resolver's parameters are declared in `__annotations__` as objects, since the
-    SDK reads them with `get_type_hints` and `preview` is only known here.
+    The resolver takes, by name, every tool argument the preview takes (a token is
+    bound to their values) and `confirmation`. Its parameters are declared through
+    `__signature__` and `__annotations__`, since the SDK reads them with
+    `inspect.signature` and `get_type_hints` and they are only known here.
     """
+    bound = _arguments_of(preview)
 
-    async def ask(ctx: Context, described: Preview, confirm: bool) -> Elicit[Approval] | Approval:
-        if can_ask_user(ctx):
-            return Elicit(described.question, Approval)
-        if confirm:
+    async def ask(
+        ctx: Context, described: Preview, confirmation: str | None, **arguments: Any
+    ) -> Elicit[Approval] | Approval:
+        if not described.asks:
             return Approval()
-        raise ToolError(
-            f'Nothing was done yet: show the user "{described.question}" and, once they agree, '
-            "call again with confirm=true."
-        )
+        if can_ask_user(ctx):
+            # The user answers; a token the model passes is not needed and not looked at.
+            return Elicit(described.question, Approval)
+        tool = _tool_name(ctx, preview.__name__)
+        proposal = Proposal(tool=tool, arguments=arguments, question=described.question)
+        book = confirmations_of(ctx)
+        if confirmation is None:
+            raise ToolError(
+                f'Nothing was done yet: show the user "{described.question}" and, only once they agree, '
+                f'call {tool} again with the same arguments and confirmation="{book.issue(proposal)}".'
+            )
+        try:
+            book.redeem(confirmation, proposal)
+        except ConfirmationRefused as refused:
+            why = str(refused)
+            raise ToolError(f"Nothing was done: {why[:1].lower()}{why[1:]}") from None
+        return Approval()
 
+    parameters = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in ("ctx", "described", "confirmation", *bound)
+    ]
+    ask.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     ask.__annotations__ = {
         "ctx": Context,
         "described": Annotated[Preview, Resolve(preview)],
-        "confirm": bool,
+        "confirmation": str | None,
+        **dict.fromkeys(bound, Any),
         "return": Elicit[Approval] | Approval,
     }
     # The wire key of the question (module:qualname) names the tool's preview.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from qomon_mcp.qomon import errors
@@ -13,13 +14,28 @@ __all__ = ["explain"]
 _SAFE_PROBLEM = re.compile(r"[\w .,:;'()/<>=+-]{1,80}")
 
 
-def explain(error: errors.QomonError, *, not_found: str | None = None) -> str:
-    """What went wrong and what to do next, in one sentence."""
+def explain(error: errors.QomonError, *, not_found: str | None = None, paged: bool = False) -> str:
+    """What went wrong and what to do next, in one sentence.
+
+    `paged`: the tool takes a page size, so a slow answer may be helped by a smaller page;
+    a rate limit never is, and its sentence never says so.
+    """
     match error:
         case errors.ReadOnlyError():
             return "This server is read-only, so it cannot change the Qomon space; ask the user to enable writes."
+        case errors.RateLimitHeld() | errors.RateLimited():
+            return (
+                f"Qomon's rate limit is exhausted; wait {_seconds(error.retry_after)} before trying again, "
+                "and prefer upsert_contacts for bulk changes."
+            )
+        case errors.RequestTimeout(slow=False):
+            return (
+                f"This tool call ran out of time before {error.step} could start (the server's deadline covers "
+                "every request of one call); try again, or ask for less in one call."
+            )
         case errors.RequestTimeout():
-            return "Qomon did not answer in time; try again, or ask for a smaller page or fewer records."
+            smaller = ", or ask for a smaller page or fewer records" if paged else ""
+            return f"Qomon did not answer in time ({error.step} did not finish); try again in a moment{smaller}."
         case errors.ConnectionFailed():
             return "Qomon could not be reached; check the network and the region setting, then try again."
         case errors.InvalidInput():
@@ -36,17 +52,17 @@ def explain(error: errors.QomonError, *, not_found: str | None = None) -> str:
             )
         case errors.NotFound():
             return not_found or "Qomon has no record with that id; look the id up with the matching list tool."
-        case errors.RateLimited():
-            return (
-                f"Qomon's rate limit is exhausted; wait {error.retry_after:g} seconds before trying again, "
-                "and prefer upsert_contacts for bulk changes."
-            )
         case errors.ServerError():
             return f"Qomon failed with a server error (HTTP {error.status}); try again in a moment."
         case errors.MalformedResponse():
             return "Qomon sent an answer that could not be read; try again in a moment."
         case _:
             return "The call to Qomon failed; try again in a moment."
+
+
+def _seconds(wait: float) -> str:
+    whole = max(math.ceil(wait), 1)
+    return f"{whole} second" if whole == 1 else f"{whole} seconds"
 
 
 def _problems(error: errors.InvalidInput) -> str:

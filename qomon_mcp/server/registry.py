@@ -2,7 +2,8 @@
 
 Each toolset module builds a `Toolset` and declares its tools with `@toolset.tool(...)`.
 The wrapper added here is the one place where a tool's result is shaped for the
-model and where Qomon client errors become one-sentence tool errors.
+model, where Qomon client errors become one-sentence tool errors, and where the
+call's one deadline (`qomon.deadline`) is opened.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
+from qomon_mcp.qomon.deadline import call_deadline
 from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.catalogue import tool_description
 from qomon_mcp.server.explain import explain
@@ -28,6 +30,8 @@ from qomon_mcp.settings import TOOLSETS
 __all__ = ["TOOLSETS", "ToolSpec", "Toolset"]
 
 Handler = Callable[..., Awaitable[BaseModel]]
+
+_PAGE_SIZES = frozenset({"limit", "per_page"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +112,18 @@ def _shaped(fn: Handler, not_found: str | None, *, exact: bool = False) -> Calla
     hints = typing.get_type_hints(fn, include_extras=True)
     output_model = hints.pop("return")
 
+    # A tool that takes a page size is one where a smaller page may help a slow answer.
+    paged = bool(_PAGE_SIZES & set(inspect.signature(fn).parameters))
+
     @functools.wraps(fn)
     async def handler(**arguments: Any) -> CallToolResult:
         try:
-            result = await fn(**arguments)
+            # One deadline for the whole call: every request, wait and retry the tool makes.
+            with call_deadline():
+                result = await fn(**arguments)
         except QomonError as error:
             hint = _not_found(not_found, arguments)
-            raise ToolError(explain(error, not_found=hint)) from None
+            raise ToolError(explain(error, not_found=hint, paged=paged)) from None
         return _exact_result(result) if exact else tool_result(result)
 
     # The SDK builds the input schema from the signature and the output schema from

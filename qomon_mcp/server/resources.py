@@ -17,7 +17,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 
 from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.explain import explain
-from qomon_mcp.server.shaping import compact, dumps
+from qomon_mcp.server.shaping import dumps, shaped
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, OPERATORS, VALUE_KINDS
 from qomon_mcp.spec.vocabulary import FORM_TYPES
 
@@ -73,7 +73,7 @@ def register_resources(server: QomonServer) -> None:
             raise ResourceError(explain(error, not_found=not_found)) from None
         except ToolError as error:
             raise ResourceError(str(error)) from None
-        return dumps(compact(value))
+        return dumps(shaped(value))
 
     @server.resource(
         "qomon://forms/{type}",

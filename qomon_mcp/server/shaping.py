@@ -1,4 +1,10 @@
-"""Results shaped for a model: no nulls or empty values (but a table's empty cells), compact JSON, a size cap."""
+"""Results shaped for a model: no nulls or empty values (but a table's empty cells), compact JSON, a size cap.
+
+Field values from the space were written by third parties (a contact's note, an answer to a
+form, a team's description, an action's pitch): they reach the model only as JSON string
+values, inside the one text item, and `untrusted` names the fields of a result that hold them,
+first, so that text shaped like an instruction is read as what it is: data.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,25 @@ from typing import Any
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
-__all__ = ["MAX_RESULT_BYTES", "compact", "dumps", "tool_result"]
+__all__ = ["MAX_RESULT_BYTES", "THIRD_PARTY_FIELDS", "compact", "dumps", "shaped", "third_party_fields", "tool_result"]
 
 # Larger results crowd out the conversation; clients also cap what they show.
 MAX_RESULT_BYTES = 48_000
 
 _EMPTY = (None, "", [], {})
+
+# Keys (and search-table columns) whose values people in the space wrote or can write. A
+# server's own sentence (`note`, `notice`, `summary`) is not among them and never quotes them.
+THIRD_PARTY_FIELDS = frozenset(
+    {
+        "firstname", "surname", "married_name", "name", "title", "label", "description", "pitch", "comment",
+        "notes", "answers", "custom_fields", "tags", "interactions", "address", "city", "birthcity", "body",
+        "content", "mail", "email", "created_by", "fields", "added", "already_members", "teams", "members",
+    }
+)  # fmt: skip
+# Of those, the ones that hold records of the space's own shape: named whole. The others, when
+# they hold objects (`teams` of an action, `members` of a team), name the fields inside instead.
+_WHOLE = frozenset({"notes", "answers", "custom_fields", "interactions", "fields"})
 
 
 def compact(value: Any) -> Any:
@@ -47,11 +66,51 @@ def dumps(value: Any) -> str:
 
 def tool_result(value: BaseModel | dict[str, Any], *, max_bytes: int = MAX_RESULT_BYTES) -> CallToolResult:
     """A tool result whose text and structured content are the same compact JSON, capped in size."""
-    data = compact(value)
+    data = shaped(value)
     text = dumps(data)
     if len(text.encode()) > max_bytes:
         data, text = _truncate(data, max_bytes)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def shaped(value: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """`value` compacted, opening with `untrusted` (the fields holding third-party text) when it has any."""
+    data = compact(value)
+    marked = third_party_fields(data)
+    return {"untrusted": marked, **data} if marked else data
+
+
+def third_party_fields(data: Any) -> list[str]:
+    """The names, in the order met, of the fields and table columns of `data` holding third-party text."""
+    found: dict[str, None] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in THIRD_PARTY_FIELDS and (key in _WHOLE or not _holds_objects(item)):
+                    found[key] = None
+                elif key == "rows" and isinstance(value.get("columns"), list):
+                    table(value["columns"], item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    def table(columns: list[Any], rows: Any) -> None:
+        # A cell's column names it; the cells of a marked column are not searched further.
+        found.update(dict.fromkeys(c for c in columns if c in THIRD_PARTY_FIELDS))
+        for row in rows if isinstance(rows, list) else ():
+            for column, cell in zip(columns, row if isinstance(row, list) else (), strict=False):
+                if column not in THIRD_PARTY_FIELDS:
+                    walk(cell)
+
+    walk(data)
+    return list(found)
+
+
+def _holds_objects(value: Any) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
 
 
 def _truncate(data: dict[str, Any], max_bytes: int) -> tuple[dict[str, Any], str]:

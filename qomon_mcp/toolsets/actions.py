@@ -6,12 +6,13 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from qomon_mcp.qomon.models import ActionAggregate
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.vocabulary import ActionType
+from qomon_mcp.toolsets.arguments import Id
 
 __all__ = ["toolset"]
 
@@ -117,11 +118,11 @@ async def get_actions(
     ctx: Context,
     type: ActionType | None = None,
     status: Literal["todo", "finished"] | None = None,
-    action_id: Annotated[int | None, Field(ge=1, description="One action, with pitch and links.")] = None,
+    action_id: Annotated[Id | None, Field(description="One action, with pitch and links.")] = None,
     name_contains: Annotated[
         str | None, Field(min_length=1, max_length=100)
     ] = None,
-    limit: Annotated[int, Field(ge=1, le=100, description="Latest start first.")] = 20,
+    limit: Annotated[StrictInt, Field(ge=1, le=100, description="Latest start first.")] = 20,
 ) -> ActionsResult:
     # GET /actions takes no parameters: Qomon sends every action and they are filtered here.
     aggregates = await qomon_client(ctx).list_actions()

@@ -19,6 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from qomon_mcp.qomon.models import Address, Contact, Form, FormData
+from qomon_mcp.server.quoting import quoted, shortened
 from qomon_mcp.toolsets.forms_directory import FormsDirectory
 
 __all__ = [
@@ -134,10 +135,10 @@ def find_form(directory: FormsDirectory, ref: str, forms: list[Form], family: st
         return matches[0]
     if matches:
         ids = ", ".join(str(f.id) for f in matches)
-        raise ToolError(f"The label '{text}' names {len(matches)} {kind} (ids {ids}); give the form id instead.")
+        raise ToolError(f"The label {quoted(text)} names {len(matches)} {kind} (ids {ids}); give the form id instead.")
     if text.isdigit():
-        raise ToolError(f"No form has the id {text}; valid {kind}: {_form_names(forms)}.")
-    raise ToolError(f"None of the {kind} is called '{text}'; valid {kind}: {_form_names(forms)}.")
+        raise ToolError(f"No form has the id {shortened(text)}; valid {kind}: {_form_names(forms)}.")
+    raise ToolError(f"None of the {kind} is called {quoted(text)}; valid {kind}: {_form_names(forms)}.")
 
 
 def check_date(value: str, what: str) -> str:
@@ -145,7 +146,7 @@ def check_date(value: str, what: str) -> str:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ToolError(f"{what} '{value}' is not a date; write it as YYYY-MM-DD.") from None
+        raise ToolError(f"{what} {quoted(value)} is not a date; write it as YYYY-MM-DD.") from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
@@ -162,7 +163,8 @@ def answer_value(directory: FormsDirectory, form: Form, value: str) -> tuple[Any
         )
         if ref is None:
             raise ToolError(
-                f"'{text}' is not a value of the form '{form.label}' (id {form.id}); valid values: {choices(form)}."
+                f"{quoted(text)} is not a value of the form '{form.label}' (id {form.id}); "
+                f"valid values: {choices(form)}."
             )
         return ref.id, ref.value or text
     ref_id = form.refvalues[0].id if form.refvalues else None
@@ -175,7 +177,9 @@ def answer_value(directory: FormsDirectory, form: Form, value: str) -> tuple[Any
         try:
             number = float(text)
         except ValueError:
-            raise ToolError(f"The answer to '{form.label}' (id {form.id}) must be a number, not '{text}'.") from None
+            raise ToolError(
+                f"The answer to '{form.label}' (id {form.id}) must be a number, not {quoted(text)}."
+            ) from None
         bounds = form.refvalues[0] if form.refvalues else None
         low, high = _number(bounds.min if bounds else None), _number(bounds.max if bounds else None)
         if (low is not None and number < low) or (high is not None and number > high):
@@ -184,7 +188,7 @@ def answer_value(directory: FormsDirectory, form: Form, value: str) -> tuple[Any
                 if low is not None and high is not None
                 else (f"at least {low:g}" if low is not None else f"at most {high:g}")
             )
-            raise ToolError(f"The answer to '{form.label}' (id {form.id}) must be {span}, not {text}.")
+            raise ToolError(f"The answer to '{form.label}' (id {form.id}) must be {span}, not {shortened(text)}.")
     return ref_id, text
 
 

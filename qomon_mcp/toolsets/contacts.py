@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.app import qomon_client
-from qomon_mcp.server.confirm import Confirm, require_approval
+from qomon_mcp.server.confirm import Confirmation, require_approval
 from qomon_mcp.server.explain import explain
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.toolsets.arguments import Id
 from qomon_mcp.toolsets.contact_view import ContactField, ContactView, contact_view
 from qomon_mcp.toolsets.contact_writes import (
     AddressInput,
@@ -25,13 +26,22 @@ from qomon_mcp.toolsets.contact_writes import (
 )
 from qomon_mcp.toolsets.forms_directory import forms_directory
 from qomon_mcp.toolsets.previews import ContactApproval, ContactPreview
+from qomon_mcp.toolsets.uncertain import (
+    RECORDS,
+    answer_lost,
+    contact_matches,
+    find_contact,
+    gone,
+    settle,
+    unverifiable,
+)
 from qomon_mcp.toolsets.upsert_check import UpsertRecord, checked_records, unmatchable
 
 __all__ = ["toolset"]
 
 toolset = Toolset("contacts")
 
-ContactId = Annotated[int, Field(ge=1, description="From search_contacts.")]
+ContactId = Annotated[Id, Field(description="From search_contacts.")]
 _NOT_FOUND = "Contact {contact_id} does not exist; find contact ids with search_contacts."
 
 # Basic fields of save_contact; on an update "" clears one.
@@ -91,7 +101,7 @@ async def get_contact(
 )
 async def save_contact(
     ctx: Context,
-    contact_id: Annotated[int | None, Field(ge=1, description="The contact to change; omit to create one.")] = None,
+    contact_id: Annotated[Id | None, Field(description="The contact to change; omit to create one.")] = None,
     firstname: Text = None,
     surname: Text = None,
     married_name: Text = None,
@@ -138,7 +148,16 @@ async def save_contact(
         changed += apply_answers(directory, payload, remove_answers or [], set_answers or [])
     if not changed:
         return SavedContact(id=contact_id, note="The contact already had those values; nothing was sent.")
-    await client.replace_contact(contact_id, payload)
+    try:
+        await client.replace_contact(contact_id, payload)
+    except QomonError as error:
+
+        async def in_place() -> bool | None:
+            return contact_matches(contact_payload(await client.get_contact(contact_id)), payload) or None
+
+        record = RECORDS["contact by id"]
+        await settle(error, record, "change", in_place, how="a re-read", look=f"contact {contact_id}")
+        return SavedContact(id=contact_id, changed=changed, note=record.done("change", "a re-read", error))
     return SavedContact(id=contact_id, changed=changed)
 
 
@@ -159,7 +178,15 @@ async def _create(
         payload["tags"] = [{"name": name.strip()} for name in dict.fromkeys(tags) if name.strip()]
     if answers:
         apply_answers(await forms_directory(client), payload, [], answers)
-    contact = await client.create_contact(payload)
+    try:
+        contact = await client.create_contact(payload)
+    except QomonError as error:
+        how = "a search by mail" if payload.get("mail") else "a search by name and phone"
+        found = await settle(
+            error, RECORDS["contact"], "create", lambda: find_contact(client, payload), how=how,
+            look="search by " + ("mail" if payload.get("mail") else "name"),
+        )  # fmt: skip
+        return SavedContact(id=found.id, note=f"{RECORDS['contact'].done('create', how, error)} Contact {found.id}.")
     return SavedContact(id=contact.id, note=f"Created contact {contact.id}.")
 
 
@@ -233,6 +260,15 @@ async def upsert_contacts(
             await client.upsert_contact(payload)
         except QomonError as error:
             done = f"records 0 to {sent - 1} were queued" if sent else "none was queued"
+            if answer_lost(error):
+                # Queued or not, the record cannot be told apart from the space yet: upserts apply later.
+                around = [f"records 0 to {sent - 1} were queued before it"] if sent else []
+                around += [f"records {sent + 1} and after were not sent"] if sent + 1 < len(payloads) else []
+                raise unverifiable(
+                    error,
+                    f"record {sent} may or may not have been queued" + (f" ({'; '.join(around)})" if around else ""),
+                    "check with search_contacts in a few seconds, then send only the records still missing.",
+                ) from None
             raise ToolError(f"Record {sent} could not be sent and {done}: {explain(error)}") from None
     warnings = [
         f"Record {i} has no id, mail or surname, so it creates a new contact every time it is sent."
@@ -263,8 +299,15 @@ async def delete_contact(
     ctx: Context,
     target: ContactPreview,
     approved: ContactApproval,
-    confirm: Confirm = False,
+    confirmation: Confirmation = None,
 ) -> DeletedContact:
     require_approval(approved, target)
-    await qomon_client(ctx).delete_contact(contact_id)
+    client = qomon_client(ctx)
+    try:
+        await client.delete_contact(contact_id)
+    except QomonError as error:
+        record = RECORDS["contact by id"]
+        check = lambda: gone(lambda: client.get_contact(contact_id))  # noqa: E731
+        await settle(error, record, "delete", check, how="a re-read", look=f"contact {contact_id}")
+        return DeletedContact(id=contact_id, note=record.done("delete", "a re-read", error))
     return DeletedContact(id=contact_id, note=f"Contact {contact_id} is deleted.")

@@ -12,6 +12,7 @@ from qomon_mcp.qomon.models import Form
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.vocabulary import FORM_TYPES, FormType
+from qomon_mcp.toolsets.arguments import Id
 from qomon_mcp.toolsets.forms_directory import FormsDirectory, forms_directory
 from qomon_mcp.toolsets.upsert_check import FORM_FAMILIES
 
@@ -95,7 +96,7 @@ async def get_forms(
     form_type: Annotated[
         FormType | None, Field(description="All types when omitted.")
     ] = None,
-    form_id: Annotated[int | None, Field(ge=1, description="One form, with all its values.")] = None,
+    form_id: Annotated[Id | None, Field(description="One form, with all its values.")] = None,
 ) -> FormsResult:
     if form_type is not None and form_id is not None:
         raise ToolError("Give form_type or form_id, not both.")

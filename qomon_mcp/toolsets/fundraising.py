@@ -15,13 +15,17 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from qomon_mcp.qomon.client import QomonClient
+from qomon_mcp.qomon.deadline import step
+from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.qomon.models import Bundle
 from qomon_mcp.server.app import qomon_client
-from qomon_mcp.server.confirm import Confirm, require_approval
+from qomon_mcp.server.confirm import Confirmation, require_approval
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.toolsets.arguments import Id, Offset, PositiveCents
+from qomon_mcp.toolsets.bundle_contacts import require_contacts
 from qomon_mcp.toolsets.fundraising_items import (
     ARRAYS,
     DonationChange,
@@ -44,6 +48,8 @@ from qomon_mcp.toolsets.fundraising_views import (
     status_view,
 )
 from qomon_mcp.toolsets.previews import BundleApproval, BundlePreview
+from qomon_mcp.toolsets.refund_plan import RefundApproval, RefundPreview
+from qomon_mcp.toolsets.uncertain import RECORDS, bundle_holds, find_bundle, gone, settle
 
 __all__ = ["toolset"]
 
@@ -51,7 +57,7 @@ toolset = Toolset("fundraising")
 
 T = TypeVar("T")
 
-BundleId = Annotated[int, Field(ge=1, description="From get_bundles or save_bundle.")]
+BundleId = Annotated[Id, Field(description="From get_bundles or save_bundle.")]
 NOT_FOUND = "Bundle {bundle_id} does not exist; list bundle ids with get_bundles."
 ReferenceKind = Literal[
     "all", "settings", "statuses", "code_campaigns", "membership_prices", "membership_price_groups", "donation_prices"
@@ -136,11 +142,11 @@ async def get_fundraising_reference(
 )
 async def get_bundles(
     ctx: Context,
-    bundle_id: Annotated[int | None, Field(ge=1, description="One bundle; a page when omitted.")] = None,
+    bundle_id: Annotated[Id | None, Field(description="One bundle; a page when omitted.")] = None,
     include_history: Annotated[bool, Field(description="With bundle_id.")] = False,
-    contact_id: Annotated[int | None, Field(ge=1, description="Paid by or for this contact, within this page.")] = None,
-    limit: Annotated[int, Field(ge=1, le=1000, description="Newest first.")] = 20,
-    offset: Annotated[int, Field(ge=0)] = 0,
+    contact_id: Annotated[Id | None, Field(description="Paid by or for this contact, within this page.")] = None,
+    limit: Annotated[StrictInt, Field(ge=1, le=1000, description="Newest first.")] = 20,
+    offset: Offset = 0,
 ) -> BundlesView:
     client = qomon_client(ctx)
     if include_history and bundle_id is None:
@@ -187,7 +193,7 @@ def _involves(bundle: Bundle, contact_id: int) -> bool:
 )
 async def save_bundle(
     ctx: Context,
-    bundle_id: Annotated[int | None, Field(ge=1, description="The bundle to change; omit to record a new one.")] = None,
+    bundle_id: Annotated[Id | None, Field(description="The bundle to change; omit to record a new one.")] = None,
     transactions: Annotated[tuple[TransactionChange, ...], Field(max_length=20)] = (),
     memberships: Annotated[
         tuple[MembershipChange, ...], Field(max_length=20, description="Paid for by the transactions.")
@@ -230,8 +236,18 @@ async def _record(client: QomonClient, changes: Changes) -> BundleWritten:
         return arrays
 
     arrays = await _checked(client, build)
-    bundle = await client.create_bundle(**arrays)
+    await require_contacts(client, changes)
     paid = money(sum(t["amount"] for t in arrays["transactions"]), arrays["transactions"][0]["currency"])
+    try:
+        bundle = await client.create_bundle(**arrays)
+    except QomonError as error:
+        how = "a look at the newest bundles (same payers, amounts and day)"
+        bundle = await settle(
+            error, RECORDS["bundle"], "create", lambda: find_bundle(client, arrays["transactions"]), how=how,
+            look="the newest bundles, for these payers and amounts",
+        )  # fmt: skip
+        done = RECORDS["bundle"].done("create", how, error)
+        return BundleWritten(bundle_id=bundle.id, summary=f"{done} Bundle {bundle.id}: {_count(arrays)}; {paid}.")
     return BundleWritten(bundle_id=bundle.id, summary=f"Recorded {_count(arrays)}; {paid} paid in all.")
 
 
@@ -241,7 +257,8 @@ def _count(arrays: dict[str, list[Any]]) -> str:
 
 
 async def _update(client: QomonClient, bundle_id: int, changes: Changes) -> BundleWritten:
-    bundle = await client.get_bundle(bundle_id)
+    with step("reading the bundle before the update"):
+        bundle = await client.get_bundle(bundle_id)
 
     def build(reference: FundraisingReference) -> dict[str, list[dict[str, Any]]]:
         current = {array: [complete_item(array, item) for item in getattr(bundle, array)] for array in ARRAYS}
@@ -265,7 +282,8 @@ async def _update(client: QomonClient, bundle_id: int, changes: Changes) -> Bund
         return sent
 
     sent = await _checked(client, build)
-    await client.update_bundle(bundle_id, **{a: items for a, items in sent.items() if items})
+    await require_contacts(client, changes)
+    lost_note = await _update_once(client, bundle_id, {a: items for a, items in sent.items() if items}, bundle)
     updated = [
         f"{array[:-1]} {change.id} ({', '.join(sorted(change.model_dump(exclude_none=True, exclude={'id'})))})"
         for array, items in changes.items()
@@ -276,7 +294,26 @@ async def _update(client: QomonClient, bundle_id: int, changes: Changes) -> Bund
     parts = ([f"changed {'; '.join(updated)}, other fields kept"] if updated else []) + (
         [f"added {_count(added)}"] if any(added.values()) else []
     )
-    return BundleWritten(bundle_id=bundle_id, summary=f"Bundle {bundle_id}: {', '.join(parts)}.")
+    return BundleWritten(bundle_id=bundle_id, summary=f"{lost_note}Bundle {bundle_id}: {', '.join(parts)}.")
+
+
+async def _update_once(
+    client: QomonClient, bundle_id: int, sent: dict[str, list[dict[str, Any]]], before: Bundle | None
+) -> str:
+    """Send a bundle PATCH once; after a lost answer, re-read the bundle and say whether it holds the change.
+
+    Returns "" when Qomon answered, or the note of a change found in place by the re-read."""
+    try:
+        await client.update_bundle(bundle_id, **sent)
+    except QomonError as error:
+
+        async def in_place() -> bool | None:
+            return bundle_holds(await client.get_bundle(bundle_id), sent, before) or None
+
+        record = RECORDS["bundle"]
+        await settle(error, record, "change", in_place, how="a re-read", look=f"bundle {bundle_id}")
+        return record.done("change", "a re-read", error) + " "
+    return ""
 
 
 def _position(bundle_id: int, array: str, items: list[dict[str, Any]], item_id: int) -> int:
@@ -301,60 +338,34 @@ def _position(bundle_id: int, array: str, items: list[dict[str, Any]], item_id: 
 async def refund_bundle(
     bundle_id: BundleId,
     ctx: Context,
-    transaction_id: Annotated[int | None, Field(ge=1, description="Needed when the bundle has several.")] = None,
+    plan: RefundPreview,
+    approved: RefundApproval,
+    transaction_id: Annotated[Id | None, Field(description="Needed when the bundle has several.")] = None,
     amount_cents: Annotated[
-        int | None,
+        PositiveCents | None,
         Field(
-            ge=1,
             description="Total refunded in cents, earlier refunds included; all when omitted.",
         ),
     ] = None,
+    confirmation: Confirmation = None,
 ) -> BundleWritten:
-    client = qomon_client(ctx)
-    bundle = await client.get_bundle(bundle_id)
-    current = {array: [complete_item(array, item) for item in getattr(bundle, array)] for array in ARRAYS}
-    transactions = current["transactions"]
-    if transaction_id is None and len(transactions) != 1:
-        ids = ", ".join(str(t.get("id")) for t in transactions)
-        raise ToolError(f"Bundle {bundle_id} has {len(transactions)} transactions ({ids}); give transaction_id.")
-    position = 0 if transaction_id is None else _position(bundle_id, "transactions", transactions, transaction_id)
-    transaction = dict(transactions[position])
-    amount, currency = transaction.get("amount") or 0, transaction.get("currency")
-    target = amount if amount_cents is None else amount_cents
-    if target > amount:
-        raise ToolError(
-            f"amount_cents {target} is more than the {money(amount, currency)} paid by transaction "
-            f"{transaction['id']}; give at most {amount}."
-        )
-    status = await _checked(client, FundraisingReference.reimbursed_status)
-    already = transaction.get("reimbursed_amount") or 0
-    if target < already:
-        raise ToolError(
-            f"Transaction {transaction['id']} already has {money(already, currency)} refunded and amount_cents "
-            f"is the total refunded, so give at least {already}."
-        )
-    if target == already and str(transaction.get("status_id")) == str(status.id):
-        return BundleWritten(bundle_id=bundle_id, summary=f"Already refunded: {money(target, currency)}.")
-    transaction.update(status_id=status.id, reimbursed_amount=target)
-    # The refunded money comes off the memberships, then the donations, never below zero.
-    left, products = target - already, {"memberships": [], "donations": []}
-    for array in products:
-        for item in current[array]:
-            cut = min(left, item.get("amount") or 0)
-            if cut > 0:
-                products[array].append({**item, "amount": item["amount"] - cut})
-                left -= cut
-    await client.update_bundle(bundle_id, transactions=[transaction], **{a: i for a, i in products.items() if i})
+    # The preview (refund_plan.py) read the bundle, checked the arguments and worked out the write.
+    require_approval(approved, plan)
+    transaction, currency = plan.transaction, plan.currency
+    if not plan.asks:
+        return BundleWritten(bundle_id=bundle_id, summary=f"Already refunded: {money(plan.refunded, currency)}.")
+    sent = {"transactions": [transaction], **{a: items for a, items in plan.lowered.items() if items}}
+    lost_note = await _update_once(qomon_client(ctx), bundle_id, sent, None)
     reduced = "; ".join(
         f"{array[:-1]} {item['id']} now {money(item['amount'], item.get('currency'))}"
-        for array, items in products.items()
+        for array, items in plan.lowered.items()
         for item in items
     )
     summary = (
-        f"Refunded {money(target, currency)} of {money(amount, currency)} on transaction {transaction['id']} "
-        f"(status {status.name})"
+        f"Refunded {money(plan.refunded, currency)} of {money(plan.paid, currency)} on transaction "
+        f"{transaction['id']} (status {plan.status.name})"
     )
-    return BundleWritten(bundle_id=bundle_id, summary=summary + (f"; {reduced}." if reduced else "."))
+    return BundleWritten(bundle_id=bundle_id, summary=lost_note + summary + (f"; {reduced}." if reduced else "."))
 
 
 @toolset.tool(
@@ -370,11 +381,18 @@ async def delete_bundle(
     ctx: Context,
     target: BundlePreview,
     approved: BundleApproval,
-    confirm: Confirm = False,
+    confirmation: Confirmation = None,
 ) -> BundleWritten:
     require_approval(approved, target)
-    await qomon_client(ctx).delete_bundle(bundle_id)
+    client = qomon_client(ctx)
+    lost_note = ""
+    try:
+        await client.delete_bundle(bundle_id)
+    except QomonError as error:
+        check = lambda: gone(lambda: client.get_bundle(bundle_id))  # noqa: E731
+        await settle(error, RECORDS["bundle"], "delete", check, how="a re-read", look=f"bundle {bundle_id}")
+        lost_note = RECORDS["bundle"].done("delete", "a re-read", error) + " "
     return BundleWritten(
         bundle_id=bundle_id,
-        summary=f"Deleted bundle {bundle_id} with all its transactions, memberships and donations.",
+        summary=f"{lost_note}Deleted bundle {bundle_id} with all its transactions, memberships and donations.",
     )

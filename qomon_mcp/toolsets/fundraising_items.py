@@ -16,6 +16,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, ValidationError
 
 from qomon_mcp.qomon.models import Donation, Membership, Transaction
+from qomon_mcp.server.quoting import quoted
+from qomon_mcp.toolsets.arguments import Cents, ExternalId, Id, PositiveCents
 from qomon_mcp.toolsets.fundraising_reference import FundraisingReference
 from qomon_mcp.toolsets.fundraising_views import Lean, money
 
@@ -127,36 +129,36 @@ _ID = "Item to change; omit to add one."
 
 
 class TransactionChange(Lean):
-    id: int | None = Field(None, ge=1, description=_ID)
-    contact_id: int | None = Field(None, ge=1, description="The payer.")
-    amount_cents: int | None = Field(None, gt=0, description="5000 = 50.00 EUR.")
+    id: Id | None = Field(None, description=_ID)
+    contact_id: Id | None = Field(None, description="The payer.")
+    amount_cents: PositiveCents | None = Field(None, description="5000 = 50.00 EUR.")
     payment_method_kind: str | None = None
     date: str | None = Field(None, description="ISO-8601.")
-    status_id: int | None = Field(None, ge=1)
+    status_id: Id | None = None
     currency: str | None = Field(None, pattern=_CURRENCY, description="Default: the space's.")
     code_campaign: str | None = None
     comment: str | None = None
-    external_transaction_id: int | None = Field(None, ge=0)
-    unpaid_amount_cents: int | None = Field(None, ge=0)
+    external_transaction_id: ExternalId | None = None
+    unpaid_amount_cents: Cents | None = None
 
 
 class MembershipChange(Lean):
-    id: int | None = Field(None, ge=1, description=_ID)
-    contact_id: int | None = Field(None, ge=1, description=_BENEFICIARY)
-    membership_price_id: int | None = Field(None, ge=1)
+    id: Id | None = Field(None, description=_ID)
+    contact_id: Id | None = Field(None, description=_BENEFICIARY)
+    membership_price_id: Id | None = None
     start_date: str | None = None
     end_date: str | None = None
-    amount_cents: int | None = Field(None, ge=0, description=_PRODUCT_CENTS)
-    amount_initial_cents: int | None = Field(None, ge=0, description=_INITIAL_CENTS)
+    amount_cents: Cents | None = Field(None, description=_PRODUCT_CENTS)
+    amount_initial_cents: Cents | None = Field(None, description=_INITIAL_CENTS)
     comment: str | None = None
 
 
 class DonationChange(Lean):
-    id: int | None = Field(None, ge=1, description=_ID)
-    contact_id: int | None = Field(None, ge=1, description=_BENEFICIARY)
-    donation_price_id: int | None = Field(None, ge=1)
-    amount_cents: int | None = Field(None, ge=0, description=_PRODUCT_CENTS)
-    amount_initial_cents: int | None = Field(None, ge=0, description=_INITIAL_CENTS)
+    id: Id | None = Field(None, description=_ID)
+    contact_id: Id | None = Field(None, description=_BENEFICIARY)
+    donation_price_id: Id | None = None
+    amount_cents: Cents | None = Field(None, description=_PRODUCT_CENTS)
+    amount_initial_cents: Cents | None = Field(None, description=_INITIAL_CENTS)
     date: str | None = Field(None, description="Default: the payment's.")
     affectation: str | None = None
     comment: str | None = None
@@ -183,7 +185,7 @@ def _moment(where: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ToolError(f"{where} {value!r} is not a valid calendar date; use {_DATE_HELP}.") from None
+        raise ToolError(f"{where} {quoted(value)} is not a valid calendar date; use {_DATE_HELP}.") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

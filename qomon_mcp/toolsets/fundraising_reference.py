@@ -25,6 +25,7 @@ from qomon_mcp.qomon.models import (
     TransactionSettings,
     TransactionStatus,
 )
+from qomon_mcp.server.quoting import quoted
 from qomon_mcp.toolsets.concurrently import load_all
 from qomon_mcp.toolsets.fundraising_views import money
 
@@ -82,7 +83,7 @@ class FundraisingReference:
         if kind.lower() in folded:  # "cb" for "CB": unambiguous, so take the space's spelling
             return folded[kind.lower()]
         raise ToolError(
-            f"{where}.payment_method_kind {kind!r} is not enabled in this space; use one of: {_choices(kinds)}."
+            f"{where}.payment_method_kind {quoted(kind)} is not enabled in this space; use one of: {_choices(kinds)}."
         )
 
     def check_status(self, where: str, status_id: int) -> int:
@@ -96,7 +97,7 @@ class FundraisingReference:
         if code in codes:
             return code
         raise ToolError(
-            f"{where}.code_campaign {code!r} is not a campaign code of this space; use one of: {_choices(codes)}."
+            f"{where}.code_campaign {quoted(code)} is not a campaign code of this space; use one of: {_choices(codes)}."
         )
 
     def check_membership_price(self, where: str, price_id: int) -> MembershipPrice:

@@ -3,7 +3,8 @@
 Each preview is a resolver (see `qomon_mcp.server.confirm`): it runs before the tool
 body, takes the tool's arguments by name, and only reads from Qomon. It also does
 the checks the body would otherwise do after the user said yes (an unknown role
-or team is refused before anyone is asked anything).
+or team is refused before anyone is asked anything). refund_bundle's preview, which
+also works out the write, is in `refund_plan.py`.
 """
 
 from __future__ import annotations

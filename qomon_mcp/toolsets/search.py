@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field, SkipValidation, WithJsonSchema
+from pydantic import BaseModel, Field, SkipValidation, StrictInt, WithJsonSchema
 
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.search_attributes import SORT_ATTRIBUTES
+from qomon_mcp.toolsets.arguments import Offset
 from qomon_mcp.toolsets.contact_table import contact_table
 from qomon_mcp.toolsets.contact_view import ContactField, contact_view
 from qomon_mcp.toolsets.forms_directory import FormsDirectory, forms_directory
@@ -65,9 +66,13 @@ async def search_contacts(
         str | None,
         Field(description="Changed since (2024-05-01, now-1d/d); fetches to the end."),
     ] = None,
-    page: Annotated[int, Field(ge=0)] = 0,
-    per_page: Annotated[int | None, Field(ge=1, le=1000, description="Default 50 (with limit: up to 1000).")] = None,
-    limit: Annotated[int | None, Field(ge=1, le=5000, description="Fetch pages until this many contacts.")] = None,
+    page: Offset = 0,
+    per_page: Annotated[
+        StrictInt | None, Field(ge=1, le=1000, description="Default 50 (with limit: up to 1000).")
+    ] = None,
+    limit: Annotated[
+        StrictInt | None, Field(ge=1, le=5000, description="Fetch pages until this many contacts.")
+    ] = None,
     sort_attr: SortAttr | None = None,
     sort_asc: bool | None = None,
     include_interactions: bool = False,

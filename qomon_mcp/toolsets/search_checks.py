@@ -15,6 +15,7 @@ from collections.abc import Callable
 from mcp.server.mcpserver.exceptions import ToolError
 
 from qomon_mcp.qomon.models import Form, RefValue
+from qomon_mcp.server.quoting import quoted, shortened
 from qomon_mcp.spec.datemath import is_valid_date_value
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, LIST_OPERATORS, NO_VALUE_OPERATORS
 from qomon_mcp.toolsets.forms_directory import FormsDirectory
@@ -57,7 +58,7 @@ def checked_query(query: Query, forms: FormsDirectory | None) -> Query:
 
 def check_date(name: str, value: str) -> str:
     if not is_valid_date_value(value):
-        raise ToolError(f"{name} {value!r} is not a date; {_DATE_HINT}.")
+        raise ToolError(f"{name} {quoted(value)} is not a date; {_DATE_HINT}.")
     return value.strip()
 
 
@@ -110,31 +111,31 @@ def _text(value: str) -> str:
 
 def _date(value: str) -> str:
     if not is_valid_date_value(value):
-        raise _Refused(f"{value!r} is not a date; {_DATE_HINT}")
+        raise _Refused(f"{quoted(value)} is not a date; {_DATE_HINT}")
     return value.strip()
 
 
 def _amount(value: str) -> str:
     if not _DECIMAL.fullmatch(value.strip()):
-        raise _Refused(f'{value!r} is not an amount; give euros as a string such as "50" or "12.5"')
+        raise _Refused(f'{quoted(value)} is not an amount; give euros as a string such as "50" or "12.5"')
     return value.strip()
 
 
 def _count(value: str) -> str:
     if not value.strip().isdigit():
-        raise _Refused(f'{value!r} is not a count; give a whole number as a string such as "3"')
+        raise _Refused(f'{quoted(value)} is not a count; give a whole number as a string such as "3"')
     return value.strip()
 
 
 def _number(value: str) -> str:
     if not _DECIMAL.fullmatch(value.strip()):
-        raise _Refused(f'{value!r} is not a number; give one as a string such as "75"')
+        raise _Refused(f'{quoted(value)} is not a number; give one as a string such as "75"')
     return value.strip()
 
 
 def _record_id(value: str) -> str:
     if not value.strip().isdigit():
-        raise _Refused(f'{value!r} is not an id; ids are whole numbers such as "42"')
+        raise _Refused(f'{quoted(value)} is not an id; ids are whole numbers such as "42"')
     return value.strip()
 
 
@@ -142,7 +143,7 @@ def _choice(*choices: str, fold: Callable[[str], str] = str.lower) -> Callable[[
     def check(value: str) -> str:
         normalized = fold(value.strip())
         if normalized not in choices:
-            raise _Refused(f"{value!r} is not accepted; use one of: {', '.join(choices)}")
+            raise _Refused(f"{quoted(value)} is not accepted; use one of: {', '.join(choices)}")
         return normalized
 
     return check
@@ -152,14 +153,16 @@ def _birthday(value: str) -> str:
     if value.strip().lower() == "today":
         return "today"
     if not is_valid_date_value(value):
-        raise _Refused(f'{value!r} is not a day; use "today" or a date such as 2024-05-01 (its day and month count)')
+        raise _Refused(
+            f'{quoted(value)} is not a day; use "today" or a date such as 2024-05-01 (its day and month count)'
+        )
     return value.strip()
 
 
 def _year(value: str) -> str:
     text = value.strip()
     if not (len(text) == 4 and text.isdigit()):
-        raise _Refused(f'{value!r} is not a year; give one such as "2024"')
+        raise _Refused(f'{quoted(value)} is not a year; give one such as "2024"')
     return text
 
 
@@ -206,7 +209,7 @@ def _form_fields(condition: Condition, forms: FormsDirectory | None) -> dict[str
         raise _Refused(f"needs form_ref_ids, the ids of the answers to match; {_values_list(form)}")
     unknown = [r for r in refs if str(r) not in known]
     if unknown:
-        raise _Refused(f"form {form.id} ({form.label}) has no value {unknown[0]}; {_values_list(form)}")
+        raise _Refused(f"form {form.id} ({form.label}) has no value {shortened(unknown[0])}; {_values_list(form)}")
     return {}
 
 

@@ -17,7 +17,9 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
 
+from qomon_mcp.server.quoting import quoted
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, OPERATORS
+from qomon_mcp.toolsets.arguments import Id
 
 __all__ = [
     "Condition",
@@ -72,8 +74,8 @@ class Condition(_Part):
     )
     from_: str | None = Field(default=None, alias="from", description="range bounds, with to.")
     to: str | None = None
-    form_id: int | None = Field(default=None, description="form/custom_fields only, with form_ref_ids (get_forms).")
-    form_ref_ids: list[int] | None = None
+    form_id: Id | None = Field(default=None, description="form/custom_fields only, with form_ref_ids (get_forms).")
+    form_ref_ids: list[Id] | None = None
 
 
 class Group(_Part):
@@ -251,18 +253,18 @@ def _sentence(error: ValidationError, shaped: Any) -> str:
     if kind == "literal_error" and field == "attr":
         close = difflib.get_close_matches(str(given), list(ATTRIBUTES), n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}?" if close else "choose one from the attr enum of the schema."
-        return f"{where}: {given!r} is not a search attribute; {hint}"
+        return f"{where}: {quoted(given)} is not a search attribute; {hint}"
     if kind == "literal_error" and field == "ope":
         attr = _at(shaped, loc[:-1]).get("attr")
         allowed = ATTRIBUTES[attr].operators if attr in ATTRIBUTES else tuple(OPERATORS)
         subject = f"{attr} accepts" if attr in ATTRIBUTES else "operators are"
-        return f"{where}: {given!r} is not an operator here; {subject}: {', '.join(allowed)}."
+        return f"{where}: {quoted(given)} is not an operator here; {subject}: {', '.join(allowed)}."
     if kind == "literal_error" and field == "match":
-        return f'{where} must be "all" (AND) or "at_least_one" (OR), not {given!r}.'
+        return f'{where} must be "all" (AND) or "at_least_one" (OR), not {quoted(given)}.'
     if kind == "extra_forbidden":
-        return f"{parent} has an unknown key {field!r}; {_KEYS_HINT.get(_level(loc), _SHAPE)}."
+        return f"{parent} has an unknown key {quoted(field)}; {_KEYS_HINT.get(_level(loc), _SHAPE)}."
     if kind == "missing":
-        return f"{parent} is missing {field!r}; {_KEYS_HINT.get(_level(loc), _SHAPE)}."
+        return f"{parent} is missing {quoted(field)}; {_KEYS_HINT.get(_level(loc), _SHAPE)}."
     return f"{where}: {problem['msg'].rstrip('.')}; {_SHAPE}."
 
 

@@ -6,13 +6,15 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from qomon_mcp.qomon.client import QomonClient
-from qomon_mcp.qomon.errors import InvalidInput, NotFound
+from qomon_mcp.qomon.errors import InvalidInput, NotFound, QomonError
 from qomon_mcp.server.app import qomon_client
-from qomon_mcp.server.confirm import Confirm, require_approval
+from qomon_mcp.server.confirm import Confirmation, require_approval
+from qomon_mcp.server.quoting import shortened
 from qomon_mcp.server.registry import Toolset
+from qomon_mcp.toolsets.arguments import Id, Offset
 from qomon_mcp.toolsets.contact_writes import AddressInput
 from qomon_mcp.toolsets.previews import (
     AccessApproval,
@@ -53,6 +55,15 @@ from qomon_mcp.toolsets.team_views import (
     team_view,
     user_view,
 )
+from qomon_mcp.toolsets.uncertain import (
+    RECORDS,
+    answer_lost,
+    find_invitations,
+    find_team,
+    gone,
+    settle,
+    unverifiable,
+)
 
 __all__ = ["toolset"]
 
@@ -61,10 +72,10 @@ toolset = Toolset("team")
 # A page of people or teams the model can read at once; the rest is one `offset` away.
 PAGE_CAP = 100
 
-UserId = Annotated[int, Field(ge=1, description="From get_users.")]
-TeamId = Annotated[int, Field(ge=1, description="From get_teams.")]
+UserId = Annotated[Id, Field(description="From get_users.")]
+TeamId = Annotated[Id, Field(description="From get_teams.")]
 # Tuples with an empty default keep these optional lists free of anyOf-null in the schema.
-UserIds = Annotated[tuple[int, ...], Field(max_length=500)]
+UserIds = Annotated[tuple[Id, ...], Field(max_length=500)]
 RoleType = Literal["superadmin", "admin", "manager", "user", "custom"]
 
 
@@ -82,10 +93,10 @@ RoleType = Literal["superadmin", "admin", "manager", "user", "custom"]
 async def get_users(
     ctx: Context,
     view: Literal["users", "roles", "invitations"] = "users",
-    user_id: Annotated[int | None, Field(ge=1, description="One user.")] = None,
+    user_id: Annotated[Id | None, Field(description="One user.")] = None,
     role: RoleType | None = None,
-    limit: Annotated[int, Field(ge=1, le=200)] = 50,
-    offset: Annotated[int, Field(ge=0)] = 0,  # the result's note names the next offset
+    limit: Annotated[StrictInt, Field(ge=1, le=200)] = 50,
+    offset: Offset = 0,  # the result's note names the next offset
     order: Literal["a-z", "z-a"] = "a-z",  # by surname, then first name
 ) -> UsersResult:
     if view != "users" and (user_id is not None or role is not None or order != "a-z"):
@@ -154,7 +165,16 @@ async def update_user(
     if not changed:
         return Changed(id=user_id, note="Nothing changed: the user already has these values.")
     # Qomon requires `mail` on every update, so the current one goes along when it is not changing.
-    await client.update_user(user_id, {"mail": user.mail, **{k: wanted[k] for k in changed}})
+    try:
+        await client.update_user(user_id, {"mail": user.mail, **{k: wanted[k] for k in changed}})
+    except QomonError as error:
+
+        async def in_place() -> bool | None:
+            now = (await client.get_user(user_id)).model_dump()
+            return all(now.get(k) == wanted[k] for k in changed) or None
+
+        await settle(error, RECORDS["user"], "change", in_place, how="a re-read", look=f"user {user_id}")
+        return Changed(id=user_id, changed=changed, note=RECORDS["user"].done("change", "a re-read", error))
     return Changed(id=user_id, changed=changed)
 
 
@@ -176,10 +196,21 @@ async def change_user_role(
     ctx: Context,
     change: RolePreview,
     approved: RoleApproval,
-    confirm: Confirm = False,
+    confirmation: Confirmation = None,
 ) -> RoleChanged:
     require_approval(approved, change)
-    await qomon_client(ctx).change_user_role(user_id, change.role_id)
+    client = qomon_client(ctx)
+    try:
+        await client.change_user_role(user_id, change.role_id)
+    except QomonError as error:
+
+        async def in_place() -> bool | None:
+            user = await client.get_user(user_id)
+            roles = [user.role_data, user.role]
+            return any(str(getattr(r, "id", None)) == str(change.role_id) for r in roles) or None
+
+        # Confirmed by the re-read, the result below is what the user now has.
+        await settle(error, RECORDS["user"], "change", in_place, how="a re-read", look=f"the role of user {user_id}")
     return RoleChanged(user_id=user_id, role=change.role.name, role_id=change.role.id, role_type=change.role.type)
 
 
@@ -201,7 +232,7 @@ async def invite_users(
     emails = [i.email.strip().casefold() for i in invitations]
     twice = next((e for n, e in enumerate(emails) if e in emails[:n]), None)
     if twice is not None:
-        raise ToolError(f"{twice} is listed twice; invite each address once.")
+        raise ToolError(f"{shortened(twice)} is listed twice; invite each address once.")
     client = qomon_client(ctx)
     roles = await client.list_roles()
     unknown = [i.role for i in invitations if i.role is not None and not resolves(roles, i.role)]
@@ -212,7 +243,9 @@ async def invite_users(
     sent = [p["email"] for p in payload]
     try:
         answer = await client.invite_users(payload)
-    except InvalidInput as error:
+    except QomonError as error:
+        if not isinstance(error, InvalidInput):
+            return await _invitations_after(client, error, sent)
         failed = failures(parsed_list(error.problems.get("errors")), sent)
         reasons = "; ".join(f"{f.email}: {f.reason}" for f in failed[:5]) or "no reason given"
         raise ToolError(
@@ -241,18 +274,34 @@ async def revoke_access(
     ctx: Context,
     target: AccessPreview,
     approved: AccessApproval,
-    user_id: Annotated[int | None, Field(ge=1)] = None,
-    invitation_id: Annotated[int | None, Field(ge=1)] = None,
-    confirm: Confirm = False,
+    user_id: Id | None = None,
+    invitation_id: Id | None = None,
+    confirmation: Confirmation = None,
 ) -> Revoked:
     require_approval(approved, target)
     client = qomon_client(ctx)
     try:
         if user_id is not None:
-            await client.delete_user(user_id)
+            try:
+                await client.delete_user(user_id)
+            except QomonError as error:
+                await settle(
+                    error, RECORDS["user"], "delete", lambda: gone(lambda: client.get_user(user_id)),
+                    how="a re-read", look=f"user {user_id}",
+                )  # fmt: skip
             return Revoked(removed="user", id=user_id)
         assert invitation_id is not None
-        await client.delete_invitation(invitation_id)
+        try:
+            await client.delete_invitation(invitation_id)
+        except QomonError as error:
+
+            async def cancelled() -> bool | None:
+                return all(str(i.id) != str(invitation_id) for i in await client.list_invitations()) or None
+
+            await settle(
+                error, RECORDS["invitation"], "delete", cancelled, how="the list of invitations",
+                look=f"invitation {invitation_id}",
+            )  # fmt: skip
         return Revoked(removed="invitation", id=invitation_id)
     except NotFound:
         what = f"User {user_id}" if user_id is not None else f"Invitation {invitation_id}"
@@ -273,10 +322,10 @@ async def revoke_access(
 )
 async def get_teams(
     ctx: Context,
-    team_id: Annotated[int | None, Field(ge=1, description="One team, with its members.")] = None,
-    user_id: Annotated[int | None, Field(ge=1, description="This user's teams.")] = None,
+    team_id: Annotated[Id | None, Field(description="One team, with its members.")] = None,
+    user_id: Annotated[Id | None, Field(description="This user's teams.")] = None,
     public_only: bool = False,
-    offset: Annotated[int, Field(ge=0, description="Teams to skip (members, with team_id).")] = 0,
+    offset: Annotated[Offset, Field(description="Teams to skip (members, with team_id).")] = 0,
 ) -> TeamsResult:
     if team_id is not None and (user_id is not None or public_only):
         raise ToolError("team_id reads one team; leave user_id and public_only out, or leave team_id out to list.")
@@ -317,7 +366,7 @@ TeamAddress = Annotated[AddressInput | None, Field(description="Where it meets; 
 )
 async def save_team(
     ctx: Context,
-    team_id: Annotated[int | None, Field(ge=1, description="The team to change; omit to create one.")] = None,
+    team_id: Annotated[Id | None, Field(description="The team to change; omit to create one.")] = None,
     name: Annotated[str | None, Field(min_length=1, max_length=120)] = None,
     description: Description = None,
     private: Annotated[bool | None, Field(description="Visible to members and superadmins only.")] = None,
@@ -381,7 +430,18 @@ async def save_team(
         raise ToolError(f"A leader must stay a member: also pass {leading} in remove_leader_ids, or keep them.")
     if not changed:
         return Changed(id=team_id, note="Nothing changed: the team already is as asked.")
-    await client.replace_team(team)
+    try:
+        await client.replace_team(team)
+    except QomonError as error:
+
+        async def in_place() -> bool | None:
+            now = await client.get_team(team_id)
+            same = all(getattr(now, k, None) == v for k, v in fields.items())
+            members = all(member_ids(getattr(now, k)) == [i["id"] for i in team[k]] for k in ("users", "leaders"))
+            return (same and members) or None
+
+        await settle(error, RECORDS["team"], "change", in_place, how="a re-read", look=f"team {team_id}")
+        return Changed(id=team_id, changed=changed, note=RECORDS["team"].done("change", "a re-read", error))
     return Changed(id=team_id, changed=changed)
 
 
@@ -390,7 +450,15 @@ async def _create_team(client: QomonClient, fields: dict[str, Any], adds: dict[s
     # Qomon's reference: the leaders must be among the users.
     team["users"] = [{"id": i} for i in dict.fromkeys(adds["users"] + adds["leaders"])]
     team["leaders"] = [{"id": i} for i in dict.fromkeys(adds["leaders"])]
-    created = await client.create_team(team)
+    try:
+        created = await client.create_team(team)
+    except QomonError as error:
+        how = "a look-up of the teams by name"
+        created = await settle(
+            error, RECORDS["team"], "create", lambda: find_team(client, team["name"]), how=how, look="look for its name"
+        )
+        found = f"Team {created.name!r} ({created.id})."
+        return Changed(id=created.id, note=f"{RECORDS['team'].done('create', how, error)} {found}")
     return Changed(id=created.id, note=f"Created team {created.name!r} ({created.id}).")
 
 
@@ -403,10 +471,16 @@ async def _create_team(client: QomonClient, fields: dict[str, Any], adds: dict[s
     not_found="Team {team_id} does not exist (or was already deleted); list teams with get_teams.",
 )
 async def delete_team(
-    team_id: TeamId, ctx: Context, target: TeamPreview, approved: TeamApproval, confirm: Confirm = False
+    team_id: TeamId, ctx: Context, target: TeamPreview, approved: TeamApproval, confirmation: Confirmation = None
 ) -> Deleted:
     require_approval(approved, target)
-    await qomon_client(ctx).delete_team(team_id)
+    client = qomon_client(ctx)
+    try:
+        await client.delete_team(team_id)
+    except QomonError as error:
+        # Confirmed by a 404 on re-read, the team is gone: the result below says so.
+        check = lambda: gone(lambda: client.get_team(team_id))  # noqa: E731
+        await settle(error, RECORDS["team"], "delete", check, how="a re-read", look=f"team {team_id}")
     return Deleted(id=team_id, deleted=True)
 
 
@@ -424,17 +498,48 @@ async def delete_team(
 async def send_global_message(
     title: Annotated[str, Field(min_length=1, max_length=120)],
     body: Annotated[str, Field(min_length=1, max_length=2000)],
-    team_ids: Annotated[list[int], Field(min_length=1, max_length=50)],
+    team_ids: Annotated[list[Id], Field(min_length=1, max_length=50)],
     ctx: Context,
     plan: MessagePreview,
     approved: MessageApproval,
-    confirm: Confirm = False,
+    confirmation: Confirmation = None,
 ) -> MessageSent:
     require_approval(approved, plan)
-    if not await qomon_client(ctx).send_global_message(title.strip(), body.strip(), plan.team_ids):
+    try:
+        accepted = await qomon_client(ctx).send_global_message(title.strip(), body.strip(), plan.team_ids)
+    except QomonError as error:
+        if not answer_lost(error):
+            raise
+        # Qomon keeps no trace of a sent message that the API could read: nothing to check.
+        raise unverifiable(
+            error,
+            "the message may have been sent to the members of these teams",
+            "do not resend it, ask a member of one of the teams whether it arrived.",
+        ) from None
+    if not accepted:
         raise ToolError("Qomon did not accept the message; try again in a moment.")
     return MessageSent(
         team_count=len(plan.team_ids),
         teams=plan.team_names,
         note="Sent as a notification to the members of these teams.",
+    )
+
+
+async def _invitations_after(client: QomonClient, error: QomonError, sent: list[str]) -> InviteResult:
+    """After an invitation call whose answer was lost: the invitations the space now has."""
+    how = "the list of invitations"
+    found = await settle(
+        error, RECORDS["invitation"], "create", lambda: find_invitations(client, sent), how=how,
+        look="the addresses sent",
+    )  # fmt: skip
+    invited = {(i.email or "").casefold() for i in found}
+    missing = [e for e in sent if e.casefold() not in invited]
+    note = RECORDS["invitation"].done("create", how, error)
+    if missing:
+        note += (
+            f" No invitation is pending for {len(missing)} of the addresses (already users, or not invited): "
+            'check them with get_users before inviting them again.'
+        )
+    return InviteResult(
+        invited=[Invited(id=i.id, email=i.email, role=role_type(i.role)) for i in found], note=note
     )

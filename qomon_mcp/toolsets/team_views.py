@@ -10,6 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, BeforeValidator, Field
 
 from qomon_mcp.qomon.models import Invitation, Role, Team, TeamUser, User
+from qomon_mcp.server.quoting import quoted
 from qomon_mcp.toolsets.team_address import address_line, team_address
 
 __all__ = [
@@ -256,8 +257,8 @@ def resolve_role(roles: list[Role], ref: str) -> Role:
         if len(matches) == 1:
             return matches[0]
     if by_type:
-        raise ToolError(f"Several roles have type {ref!r} ({roles_listing(by_type)}); give the role id instead.")
-    raise ToolError(f"Unknown role {ref!r}; valid roles: {roles_listing(roles)}.")
+        raise ToolError(f"Several roles have type {quoted(ref)} ({roles_listing(by_type)}); give the role id instead.")
+    raise ToolError(f"Unknown role {quoted(ref)}; valid roles: {roles_listing(roles)}.")
 
 
 def safe_reason(reason: Any) -> str:

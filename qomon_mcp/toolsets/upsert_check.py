@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, model_validator
 
+from qomon_mcp.toolsets.arguments import Id
 from qomon_mcp.toolsets.contact_writes import (
     INPUT_MODEL,
     AddressInput,
@@ -41,7 +42,7 @@ _DATE = r"^\d{4}-\d{2}-\d{2}"
 class UpsertAnswer(BaseModel):
     model_config = INPUT_MODEL
 
-    id: int | None = Field(default=None, ge=1, description="Form id, not a value id.")
+    id: Id | None = Field(default=None, description="Form id, not a value id.")
     label: str | None = Field(default=None, description="Form label, if unique.")
     value: AnswerValue
 
@@ -58,7 +59,7 @@ Answers = Annotated[list[UpsertAnswer] | None, Field(max_length=50)]
 class UpsertRecord(BaseModel):
     model_config = INPUT_MODEL
 
-    id: int | str | None = Field(default=None, description="Qomon or NationBuilder contact id.")
+    id: Id | str | None = Field(default=None, description="Qomon or NationBuilder contact id.")
     firstname: str | None = None
     surname: str | None = None
     married_name: str | None = None
@@ -69,7 +70,7 @@ class UpsertRecord(BaseModel):
     mobile: str | None = None
     address: AddressInput | None = None
     tags: list[str] | None = None
-    nationbuilderid: int | str | None = None
+    nationbuilderid: Id | str | None = None
     black_list: bool | None = Field(default=None, description="true: no communication at all.")
     consents: Answers = None
     status: Answers = None

@@ -67,10 +67,9 @@ async def test_sdk_client_connects_calls_refreshes_and_revokes(mode: str, caplog
         assert storage.tokens.refresh_token != first.refresh_token
         client_id = storage.client.client_id if storage.client else ""
         async with httpx2.AsyncClient() as http:
-            # The SDK's revocation handler wants the client_secret field even for a public client.
+            # RFC 7009 from a public client: the token and the client_id, no secret.
             revoked = await http.post(
-                f"{s.url}/revoke",
-                data={"token": storage.tokens.access_token, "client_id": client_id, "client_secret": ""},
+                f"{s.url}/revoke", data={"token": storage.tokens.access_token, "client_id": client_id}
             )
             after = await http.post(
                 s.mcp_url,

@@ -159,3 +159,149 @@ async def test_drift_leaves_an_error_answer_alone() -> None:
 def test_invalid_faults_are_refused(kind: str, options: dict) -> None:
     with pytest.raises(ValueError):
         build_sandbox().faults.add(kind, **options)  # type: ignore[arg-type]
+
+
+# A 5xx after processing, faults written as JSON, the bounded log, the admin routes.
+
+
+@pytest.mark.anyio
+async def test_status_fault_after_processing_does_the_work_then_fails() -> None:
+    sandbox = build_sandbox()
+    sandbox.faults.add("status", status=500, route="/contacts", method="POST", after=True)
+    async with client(sandbox) as http:
+        faulted = await http.post("/contacts", json=NEW_CONTACT)
+    assert faulted.status_code == 500
+    assert _created(sandbox) == 1
+    assert (sandbox.request_log[-1].status, sandbox.request_log[-1].fault) == (500, "status")
+
+
+def test_faults_written_as_json_are_armed_in_order() -> None:
+    sandbox = build_sandbox()
+    written = json.loads(
+        '[{"kind": "drop", "route": "/teams", "method": "post", "after": true},'
+        ' {"kind": "status", "status": 429, "times": 2},'
+        ' {"kind": "drift", "path": "data.contacts[].tags", "value": "x", "times": null}]'
+    )
+    added = sandbox.faults.load(written)
+    assert [(f.kind, f.method, f.after, f.times) for f in added] == [
+        ("drop", "POST", True, 1),
+        ("status", None, False, 2),
+        ("drift", None, False, None),
+    ]
+    assert sandbox.faults.described()[1] == {"kind": "status", "times": 2, "status": 429, "retry_after": 1}
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param([{"kind": "drop"}, {"kind": "explode"}], id="unknown-kind"),
+        pytest.param([{"kind": "drop"}, {"kind": "drop", "when": "now"}], id="unknown-key"),
+        pytest.param([{"kind": "drop"}, {"route": "/teams"}], id="no-kind"),
+        pytest.param([{"kind": "drop"}, {"kind": "status", "status": "500"}], id="status-as-text"),
+        pytest.param([{"kind": "drop"}, {"kind": "delay", "delay": True}], id="boolean-delay"),
+        pytest.param([{"kind": "drop"}, "drop"], id="not-an-object"),
+    ],
+)
+def test_a_bad_fault_in_json_arms_none(written: list) -> None:
+    sandbox = build_sandbox()
+    with pytest.raises(ValueError, match="fault 1"):
+        sandbox.faults.load(written)
+    assert sandbox.faults.pending == []
+
+
+@pytest.mark.anyio
+async def test_request_log_keeps_only_the_newest_requests() -> None:
+    sandbox = build_sandbox(log_limit=3)
+    async with client(sandbox) as http:
+        for contact_id in range(1, 6):
+            await http.get(f"/contacts/{contact_id}")
+        await http.get("/roles")
+    log = sandbox.request_log
+    assert len(log) == 3
+    assert [r.route for r in log] == ["/contacts/{id}", "/contacts/{id}", "/roles"]
+    assert log[-1].route == "/roles"
+    assert [r.route for r in log[1:]] == ["/contacts/{id}", "/roles"]
+
+
+def test_request_log_default_bound() -> None:
+    from qomon_mcp.sandbox.requestlog import MAX_LOGGED, LoggedRequest
+
+    sandbox = build_sandbox()
+    for n in range(MAX_LOGGED + 25):
+        sandbox.request_log.append(LoggedRequest("GET", "/roles", 200, "", float(n)))
+    assert len(sandbox.request_log) == MAX_LOGGED
+    assert sandbox.request_log[0].at == 25.0
+
+
+def _admin_client(sandbox, host: str = "127.0.0.1") -> httpx2.AsyncClient:
+    from qomon_mcp.sandbox.admin import Admin
+
+    transport = httpx2.ASGITransport(app=Admin(sandbox.app, sandbox), client=(host, 4711))
+    return httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1:8765")
+
+
+@pytest.mark.anyio
+async def test_admin_route_arms_lists_and_clears_faults() -> None:
+    from tests.sandbox.app_support import BASE_URL
+
+    sandbox = build_sandbox()
+    async with _admin_client(sandbox) as admin:
+        armed = await admin.post(
+            "/_sandbox/faults", json=[{"kind": "status", "status": 503, "route": "/roles", "times": 2}]
+        )
+        assert armed.status_code == 201
+        assert armed.json()["faults"] == [{"kind": "status", "times": 2, "route": "/roles", "status": 503}]
+        headers = {"Authorization": f"Bearer {KEY}"}
+        statuses = [(await admin.get(f"{BASE_URL}/roles", headers=headers)).status_code for _ in range(3)]
+        assert statuses == [503, 503, 200]
+        await admin.post("/_sandbox/faults", json={"kind": "drop", "route": "/teams"})
+        assert (await admin.delete("/_sandbox/faults")).json() == {"faults": []}
+        assert sandbox.faults.pending == []
+        seen = (await admin.get("/_sandbox/requests", params={"last": 2})).json()
+    assert [(r["route"], r["status"], r["fault"]) for r in seen["requests"]] == [
+        ("/roles", 503, "status"),
+        ("/roles", 200, None),
+    ]
+    assert (seen["kept"], seen["limit"]) == (3, sandbox.request_log.limit)
+    # The admin calls themselves are not Qomon requests: the log holds the three /roles only.
+    assert len(sandbox.request_log) == 3
+
+
+@pytest.mark.anyio
+async def test_admin_route_refuses_a_bad_fault_and_arms_nothing() -> None:
+    sandbox = build_sandbox()
+    async with _admin_client(sandbox) as admin:
+        refused = await admin.post("/_sandbox/faults", json=[{"kind": "status", "status": 200}])
+        broken = await admin.post("/_sandbox/faults", content=b"[{")
+    assert (refused.status_code, broken.status_code) == (400, 400)
+    assert "400-599" in refused.json()["data"]["faults"]
+    assert sandbox.faults.pending == []
+
+
+@pytest.mark.anyio
+async def test_admin_route_does_not_exist_for_other_hosts() -> None:
+    sandbox = build_sandbox()
+    async with _admin_client(sandbox, host="192.0.2.7") as admin:
+        response = await admin.post("/_sandbox/faults", json=[{"kind": "drop"}])
+    assert response.status_code == 404
+    assert sandbox.faults.pending == []
+
+
+def test_sandbox_command_arms_a_faults_file_and_refuses_admin_off_loopback(tmp_path) -> None:
+    from qomon_mcp.cli import build_parser
+    from qomon_mcp.sandbox.admin import Admin
+    from qomon_mcp.sandbox.serve import SetupError, armed
+
+    path = tmp_path / "faults.json"
+    path.write_text(json.dumps([{"kind": "drop", "route": "/teams", "method": "POST", "after": True}]))
+    args = build_parser().parse_args(["sandbox", "--faults", str(path), "--admin"])
+    assert (args.faults, args.admin) == (str(path), True)
+    sandbox = build_sandbox()
+    app = armed(sandbox, sandbox.app, host=args.host, faults_file=args.faults, admin=args.admin)
+    assert isinstance(app, Admin)
+    assert [(f.kind, f.route, f.after) for f in sandbox.faults.pending] == [("drop", "/teams", True)]
+    with pytest.raises(SetupError, match="loopback"):
+        armed(build_sandbox(), sandbox.app, host="0.0.0.0", faults_file=None, admin=True)
+    path.write_text('[{"kind": "drop", "after": "yes"}]')
+    with pytest.raises(SetupError, match="after has the wrong type"):
+        armed(build_sandbox(), sandbox.app, host="127.0.0.1", faults_file=str(path), admin=False)

@@ -1,4 +1,7 @@
-"""Destructive tools ask the user first, in both protocol eras, and send nothing upstream unless approved."""
+"""Destructive tools ask the user first, in both protocol eras, and send nothing upstream unless approved.
+
+The confirmation tokens of clients without elicitation are tested in test_confirmation_tokens.py.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
+from tests.calls import token_in
 from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio
@@ -43,6 +47,17 @@ def _team(space: Space) -> dict[str, Any]:
 
 def _user(space: Space) -> dict[str, Any]:
     return next(u for u in space.users.values() if u["role_data"]["type"] == "user")
+
+
+def _paid(space: Space) -> dict[str, Any]:
+    """A bundle paid by one transaction, nothing refunded yet, its money on a membership or a donation."""
+    return next(
+        b
+        for b in space.bundles.values()
+        if len(b["transactions"]) == 1
+        and not b["transactions"][0].get("reimbursed_amount")
+        and (b["memberships"] or b["donations"])
+    )
 
 
 def _members(*teams: dict[str, Any]) -> int:
@@ -100,6 +115,15 @@ CASES = {
         ("DELETE", "/v1/transaction_bundles/{id}"),
         lambda s, a: [f"Delete bundle {a['bundle_id']} (1 transaction(s)"],
     ),
+    "refund_bundle": Case(
+        "refund_bundle",
+        lambda s: {"bundle_id": _paid(s)["id"], "amount_cents": 1000},
+        ("PATCH", "/v1/transaction_bundles/{id}"),
+        lambda s, a: [
+            f"Refund 10.00 EUR on transaction {_paid(s)['transactions'][0]['id']} of bundle {a['bundle_id']}",
+            "marking it Reimbursed; lowering ",
+        ],
+    ),
 }
 
 
@@ -144,8 +168,8 @@ async def test_the_user_is_asked_and_only_an_approval_acts(
     answer, refusal = OUTCOMES[outcome]
     asked: list[str] = []
     async with client(sandbox, era, answer, asked) as mcp:
-        # `confirm` is ignored when the client can ask: the user decides, not the model.
-        result = await mcp.call_tool(case.tool, {**arguments, "confirm": True})
+        # A token is not looked at when the client can ask: the user decides, not the model.
+        result = await mcp.call_tool(case.tool, {**arguments, "confirmation": "not-a-token"})
     assert len(set(asked)) == 1
     for text in shown:
         assert text in asked[0]
@@ -160,7 +184,7 @@ async def test_the_user_is_asked_and_only_an_approval_acts(
 
 @pytest.mark.parametrize("era", ERAS)
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES)
-async def test_without_elicitation_confirm_is_required(sandbox: Sandbox, case: Case, era: str) -> None:
+async def test_without_elicitation_the_question_comes_with_a_token(sandbox: Sandbox, case: Case, era: str) -> None:
     space = sandbox.space_for(DEMO_KEYS["eu"])
     arguments = case.arguments(space)
     shown = case.shown(space, arguments)
@@ -169,11 +193,11 @@ async def test_without_elicitation_confirm_is_required(sandbox: Sandbox, case: C
         assert refused.is_error
         text = refused.content[0].text
         assert text.startswith("Nothing was done yet: show the user")
-        assert text.endswith("call again with confirm=true.")
+        assert f"call {case.tool} again with the same arguments and confirmation=" in text
         for part in shown:
             assert part in text
         assert writes(sandbox) == []
-        done = await mcp.call_tool(case.tool, {**arguments, "confirm": True})
+        done = await mcp.call_tool(case.tool, {**arguments, "confirmation": token_in(text)})
     assert not done.is_error, done.content[0].text
     assert writes(sandbox) == [case.write]
 
@@ -190,8 +214,9 @@ async def test_without_elicitation_confirm_is_required(sandbox: Sandbox, case: C
         ("change_user_role", {"user_id": 1, "role": "manager"}, "User 1 does not exist in this space"),
         ("change_user_role", {"user_id": 1, "role": "captain"}, "Unknown role 'captain'"),
         ("delete_bundle", {"bundle_id": 1}, "Bundle 1 does not exist"),
+        ("refund_bundle", {"bundle_id": 1}, "Bundle 1 does not exist"),
     ],
-    ids=["contact", "team", "user", "neither-id", "teams", "role-user", "role-name", "bundle"],
+    ids=["contact", "team", "user", "neither-id", "teams", "role-user", "role-name", "bundle", "refund"],
 )
 async def test_a_call_that_cannot_succeed_is_refused_before_asking(
     sandbox: Sandbox, tool: str, arguments: dict[str, Any], message: str, era: str
@@ -214,21 +239,24 @@ async def test_read_only_hides_and_refuses_without_asking(sandbox: Sandbox, era:
         listed = {t.name for t in (await mcp.list_tools()).tools}
         for case in CASES.values():
             assert case.tool not in listed
-            result = await mcp.call_tool(case.tool, {**case.arguments(space), "confirm": True})
+            result = await mcp.call_tool(case.tool, {**case.arguments(space), "confirmation": "x"})
             assert result.is_error
             assert "read-only" in result.content[0].text
     assert asked == []
     assert sandbox.request_log == []
 
 
-async def test_the_schema_shows_confirm_and_hides_the_resolved_parameters(sandbox: Sandbox) -> None:
+async def test_the_schema_shows_confirmation_and_hides_the_resolved_parameters(sandbox: Sandbox) -> None:
     async with client(sandbox, "2026-07-28", None, []) as mcp:
         tools = {t.name: t for t in (await mcp.list_tools()).tools}
+    described = set()
     for tool in {c.tool for c in CASES.values()}:
         properties = tools[tool].input_schema["properties"]
-        assert properties["confirm"]["type"] == "boolean", tool
-        assert "confirm" not in tools[tool].input_schema.get("required", []), tool
-        assert not {"target", "approved", "plan", "change", "ctx"} & set(properties), tool
+        assert "string" in json.dumps(properties["confirmation"]), tool
+        described.add(properties["confirmation"]["description"])
+        assert "confirmation" not in tools[tool].input_schema.get("required", []), tool
+        assert not {"confirm", "target", "approved", "plan", "change", "ctx"} & set(properties), tool
+    assert len(described) == 1  # one short line, shared
 
 
 async def test_an_approved_message_reports_the_teams(sandbox: Sandbox) -> None:

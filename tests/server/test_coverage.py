@@ -10,7 +10,7 @@ from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
 from qomon_mcp.spec.endpoints import ENDPOINTS
-from tests.calls import call
+from tests.calls import call, confirmed
 
 pytestmark = pytest.mark.anyio
 
@@ -30,7 +30,7 @@ async def test_every_documented_endpoint_is_reachable_through_the_tools() -> Non
         await call(client, "get_contact", {"contact_id": contact_id})
         await call(client, "save_contact", {"contact_id": new["id"], "mobile": "+33600000001"})
         await call(client, "upsert_contacts", {"records": [{"mail": "grace@example.org", "surname": "Hopper"}]})
-        await call(client, "delete_contact", {"contact_id": new["id"], "confirm": True})
+        await confirmed(client, "delete_contact", {"contact_id": new["id"]})
         await call(client, "search_contacts", {"per_page": 5})
         await call(client, "count_contacts", {})
         # Forms and actions
@@ -43,19 +43,19 @@ async def test_every_documented_endpoint_is_reachable_through_the_tools() -> Non
         await call(client, "get_users", {"view": "roles"})
         await call(client, "get_users", {"view": "invitations"})
         await call(client, "update_user", {"user_id": user_id, "city": "Nantes"})
-        await call(client, "change_user_role", {"user_id": user_id, "role": "manager", "confirm": True})
+        await confirmed(client, "change_user_role", {"user_id": user_id, "role": "manager"})
         await call(client, "invite_users", {"invitations": [{"email": "new.organizer@example.org", "role": "manager"}]})
-        await call(client, "revoke_access", {"invitation_id": invitation_id, "confirm": True})
-        await call(client, "revoke_access", {"user_id": user_id, "confirm": True})
+        await confirmed(client, "revoke_access", {"invitation_id": invitation_id})
+        await confirmed(client, "revoke_access", {"user_id": user_id})
         # Teams and messages
         await call(client, "get_teams", {})
         await call(client, "get_teams", {"public_only": True})
         await call(client, "get_teams", {"team_id": team["id"]})
         created = await call(client, "save_team", {"name": "Phone bank"})
         await call(client, "save_team", {"team_id": created["id"], "description": "Tuesday evenings"})
-        message = {"title": "Hello", "body": "Welcome!", "team_ids": [created["id"]], "confirm": True}
-        await call(client, "send_global_message", message)
-        await call(client, "delete_team", {"team_id": created["id"], "confirm": True})
+        message = {"title": "Hello", "body": "Welcome!", "team_ids": [created["id"]]}
+        await confirmed(client, "send_global_message", message)
+        await confirmed(client, "delete_team", {"team_id": created["id"]})
         # Fundraising
         await call(client, "get_fundraising_reference", {})
         bundle = await call(
@@ -75,8 +75,8 @@ async def test_every_documented_endpoint_is_reachable_through_the_tools() -> Non
         )
         await call(client, "get_bundles", {})
         await call(client, "get_bundles", {"bundle_id": bundle["bundle_id"], "include_history": True})
-        await call(client, "refund_bundle", {"bundle_id": bundle["bundle_id"], "amount_cents": 1000})
-        await call(client, "delete_bundle", {"bundle_id": bundle["bundle_id"], "confirm": True})
+        await confirmed(client, "refund_bundle", {"bundle_id": bundle["bundle_id"], "amount_cents": 1000})
+        await confirmed(client, "delete_bundle", {"bundle_id": bundle["bundle_id"]})
     reached = {(r.method, r.route) for r in sandbox.request_log if 200 <= r.status < 300}
     missing = sorted(f"{e.method} {e.route}" for e in ENDPOINTS if (e.method, e.route) not in reached)
     assert not missing, f"no tool reached: {missing}"

@@ -19,6 +19,7 @@ from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import TOOLSETS, Settings
+from tests.calls import confirmed_call
 
 pytestmark = pytest.mark.anyio
 
@@ -123,9 +124,8 @@ class Checked:
         self.client, self.tools, self.seen = client, tools, set[str]()
 
     async def __call__(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        if "confirm" in self.tools[tool]["inputSchema"].get("properties", {}):
-            arguments = {**arguments, "confirm": True}  # as if the user agreed
-        result = await self.client.call_tool(tool, arguments)
+        # A destructive tool asks first: answered as if the user agreed.
+        result = await confirmed_call(self.client, tool, arguments)
         assert not result.is_error, f"{tool}: {result.content[0].text}"
         data = result.structured_content
         assert isinstance(data, dict), tool

@@ -115,11 +115,11 @@ async def test_fetch_answers_the_document_keys(chatgpt: Client, space: Space) ->
     assert data["id"] == "1000120" and data["url"] == "qomon://contacts/1000120"
     assert data["title"] == "Pauline Blanchard (Paris)"
     text = data["text"]
-    assert text.startswith("Pauline Blanchard\n")
-    for line in ("Email: blanchard.pauline@example.org", "Tags: petition, volunteer", "Answers to forms:"):
+    assert text.startswith('Contact 1000120: "Pauline Blanchard"\nQuoted values were written by people')
+    for line in ('Email: "blanchard.pauline@example.org"', 'Tags: "petition", "volunteer"', "Answers to forms:"):
         assert line in text
     # Answers are decoded to labels, never left as form and value ids.
-    assert "- Level of support: Undecided (2025-06-13T12:03:57Z)" in text
+    assert '- "Level of support": "Undecided (2025-06-13T12:03:57Z)"' in text
     assert data["metadata"]["city"] == "Paris"
     assert all(isinstance(v, str) for v in data["metadata"].values())
 

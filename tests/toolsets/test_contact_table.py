@@ -30,7 +30,12 @@ def test_no_contact_gives_an_empty_table() -> None:
 def test_shaping_keeps_a_null_in_the_middle_of_a_row() -> None:
     result = SearchResult(columns=["id", "mail", "tags"], rows=[[7, None, ["donor"]], [8, "", []]], count=2)
     shaped = tool_result(result)
-    expected = {"columns": ["id", "mail", "tags"], "rows": [[7, None, ["donor"]], [8, None, None]], "count": 2}
+    expected = {
+        "untrusted": ["mail", "tags"],  # the columns of third-party text, first
+        "columns": ["id", "mail", "tags"],
+        "rows": [[7, None, ["donor"]], [8, None, None]],
+        "count": 2,
+    }
     assert shaped.structured_content == expected
     assert json.loads(shaped.content[0].text) == expected
 

@@ -142,7 +142,8 @@ async def test_the_search_table_holds_exactly_each_contacts_view(mcp: Client, sp
         assert row == compact(contact_view(Contact.model_validate(space.contacts[row["id"]]), directory))
     # get_contact, the view's other consumer, agrees on a sample.
     for row in rows[::30]:
-        assert row == payload(await mcp.call_tool("get_contact", {"contact_id": row["id"]}))
+        view = payload(await mcp.call_tool("get_contact", {"contact_id": row["id"]}))
+        assert row == {key: value for key, value in view.items() if key != "untrusted"}
 
 
 async def test_get_contact_shows_the_rare_fields(mcp: Client, space: Space) -> None:
@@ -215,4 +216,4 @@ async def test_each_field_choice_brings_its_parts(
 
     contact = next(c for c in space.contacts.values() if all(has(c, part) for part in raw_parts))
     result = await mcp.call_tool("get_contact", {"contact_id": contact["id"], "fields": [field]})
-    assert set(json.loads(result.content[0].text)) == {"id", *keys}
+    assert set(json.loads(result.content[0].text)) - {"untrusted"} == {"id", *keys}

@@ -8,7 +8,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
-from tests.calls import hints, payload
+from tests.calls import confirmed, hints, payload
 
 pytestmark = pytest.mark.anyio
 
@@ -43,7 +43,7 @@ async def test_get_contact_leaves_out_empty_values(mcp: Client, space: Space) ->
 async def test_get_contact_fields_narrow_the_result(mcp: Client, space: Space) -> None:
     contact_id = next(iter(space.contacts))
     result = await mcp.call_tool("get_contact", {"contact_id": contact_id, "fields": ["mail"]})
-    assert set(json.loads(result.content[0].text)) <= {"id", "mail"}
+    assert set(json.loads(result.content[0].text)) <= {"id", "mail", "untrusted"}
 
 
 async def test_get_contact_unknown_id_is_an_actionable_tool_error(mcp: Client, sandbox: Sandbox) -> None:
@@ -385,14 +385,15 @@ async def test_upsert_contacts_warns_about_records_that_always_create(mcp: Clien
 
 async def test_delete_contact_deletes_and_a_second_delete_says_so(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     contact_id = next(iter(space.contacts))
-    arguments = {"contact_id": contact_id, "confirm": True}
-    assert payload(await mcp.call_tool("delete_contact", arguments))["id"] == contact_id
+    arguments = {"contact_id": contact_id}
+    assert (await confirmed(mcp, "delete_contact", arguments))["id"] == contact_id
     assert contact_id not in space.contacts
     again = await mcp.call_tool("delete_contact", arguments)
     assert again.is_error
     assert f"Contact {contact_id} does not exist (it may already be deleted)" in again.content[0].text
     # The second call stops at the preview: nothing left to delete, nothing sent to delete it.
-    assert _routes(sandbox) == ["GET /contacts/{id}", "DELETE /contacts/{id}", "GET /contacts/{id}"]
+    # (The first GET is the preview of the call that asked the question and gave the token.)
+    assert _routes(sandbox) == ["GET /contacts/{id}"] * 2 + ["DELETE /contacts/{id}", "GET /contacts/{id}"]
 
 
 async def test_write_tools_are_refused_in_read_only_mode(mcp_read_only: Client, sandbox: Sandbox) -> None:

@@ -11,13 +11,15 @@ from qomon_mcp.sandbox.seed import NO_FUNDRAISING_KEY
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
-from tests.calls import call, hints
+from tests.calls import call, confirmed, hints
 from tests.toolsets.wire import recorded_client
 
 pytestmark = pytest.mark.anyio
 
 WRITES = ("POST", "PATCH", "DELETE")
-PAYER = 1001653  # any id: Qomon does not check contacts, the payer may live in another space
+# Contacts of the demo space: save_bundle checks that the contacts it is given exist.
+PAYER = 1000120
+BENEFICIARY = 1000121
 
 
 @pytest.fixture
@@ -99,7 +101,7 @@ async def test_reference_all_gives_what_save_bundle_needs(mcp: Client, space: Sp
 async def test_reference_kind_narrows_to_one_list(mcp: Client, kind: str) -> None:
     view = await call(mcp, "get_fundraising_reference", {"kind": kind})
     assert view[kind]
-    assert set(view) - {"payment_method_kinds", "default_status_id", "currency", "note"} == {kind}
+    assert set(view) - {"payment_method_kinds", "default_status_id", "currency", "note", "untrusted"} == {kind}
 
 
 async def test_reference_statuses_show_archived_ones(mcp: Client) -> None:
@@ -140,7 +142,7 @@ async def test_save_bundle_new_sends_checked_complete_items(mcp: Client, space: 
     arguments = {
         "transactions": [transaction(payment_method_kind="cb", code_campaign="WEB", external_transaction_id=1001)],
         "memberships": [MEMBERSHIP],
-        "donations": [{"contact_id": 42, "donation_price_id": 21}],
+        "donations": [{"contact_id": BENEFICIARY, "donation_price_id": 21}],
     }
     written = await call(mcp, "save_bundle", arguments)
     stored = space.bundles[written["bundle_id"]]
@@ -152,7 +154,7 @@ async def test_save_bundle_new_sends_checked_complete_items(mcp: Client, space: 
     (membership,) = stored["memberships"]
     assert (membership["amount"], membership["amount_initial"]) == (3000, 3000)  # the price's amount
     (donation,) = stored["donations"]
-    assert (donation["contact_id"], donation["amount"]) == (42, 2000)
+    assert (donation["contact_id"], donation["amount"]) == (BENEFICIARY, 2000)
     assert donation["date"] == tx["date"]
     assert "50.00 EUR" in written["summary"]
 
@@ -369,7 +371,7 @@ async def test_full_refund_follows_the_documented_steps(mcp: Client, sandbox: Sa
     before = copy.deepcopy(bundle)
     history_before = len(space.bundle_history.get(bundle["id"], []))
     tx = bundle["transactions"][0]
-    result = await call(mcp, "refund_bundle", {"bundle_id": bundle["id"]})
+    result = await confirmed(mcp, "refund_bundle", {"bundle_id": bundle["id"]})
     assert "Reimbursed" in result["summary"]
     assert status_kind(space, tx["status_id"]) == "reimbursed"
     assert tx["reimbursed_amount"] == tx["amount"] == before["transactions"][0]["amount"]
@@ -389,7 +391,7 @@ async def test_full_refund_follows_the_documented_steps(mcp: Client, sandbox: Sa
 async def test_partial_refund_lowers_the_products_by_the_refunded_part(mcp: Client, space: Space) -> None:
     bundle = paid_bundle(space)
     before = copy.deepcopy(bundle)
-    await call(mcp, "refund_bundle", {"bundle_id": bundle["id"], "amount_cents": 1000})
+    await confirmed(mcp, "refund_bundle", {"bundle_id": bundle["id"], "amount_cents": 1000})
     tx = bundle["transactions"][0]
     assert tx["reimbursed_amount"] == 1000 and tx["amount"] == before["transactions"][0]["amount"]
     old_total = sum(p["amount"] for p in before["memberships"] + before["donations"])
@@ -402,8 +404,9 @@ async def test_partial_refund_lowers_the_products_by_the_refunded_part(mcp: Clie
 
 async def test_refund_again_changes_nothing(mcp: Client, sandbox: Sandbox, space: Space) -> None:
     bundle = paid_bundle(space)
-    await call(mcp, "refund_bundle", {"bundle_id": bundle["id"], "amount_cents": 1000})
+    await confirmed(mcp, "refund_bundle", {"bundle_id": bundle["id"], "amount_cents": 1000})
     after = copy.deepcopy(bundle)
+    # Nothing left to change, so nothing to ask: the answer comes at once.
     result = await call(mcp, "refund_bundle", {"bundle_id": bundle["id"], "amount_cents": 1000})
     assert result["summary"].startswith("Already refunded")
     assert bundle == after
@@ -428,9 +431,9 @@ async def test_refund_refuses_before_sending(
 
 async def test_delete_bundle_then_it_is_gone(mcp: Client, space: Space) -> None:
     bundle_id = paid_bundle(space)["id"]
-    await call(mcp, "delete_bundle", {"bundle_id": bundle_id, "confirm": True})
+    await confirmed(mcp, "delete_bundle", {"bundle_id": bundle_id})
     assert bundle_id not in space.bundles
-    again = await refused(mcp, "delete_bundle", {"bundle_id": bundle_id, "confirm": True})
+    again = await refused(mcp, "delete_bundle", {"bundle_id": bundle_id})
     assert again == f"Bundle {bundle_id} does not exist; list bundle ids with get_bundles."
 
 

@@ -160,7 +160,7 @@ READS: list[tuple[str, dict[str, Any], Callable[[dict[str, Any]], None], Callabl
     ("search", {"query": "Martin"}, lambda d: _only(d, "results")["title"] == "Camille Martin (Lyon)",
      lambda d: [r["id"] for r in d["results"]], ["42"]),
     ("fetch", {"id": "42"},
-     lambda d: "Camille Martin" in d["text"] and "Priority issue: Housing" in d["text"] and d["url"].endswith("/42"),
+     lambda d: "Camille Martin" in d["text"] and '"Priority issue": "Housing' in d["text"] and d["url"].endswith("/42"),
      lambda d: d["id"], "42"),
 ]  # fmt: skip
 READ_IDS = [f"{tool}-{'-'.join(f'{k}={v}' for k, v in args.items()) or 'default'}" for tool, args, *_ in READS]

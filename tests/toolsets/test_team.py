@@ -6,7 +6,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
-from tests.calls import call, hints
+from tests.calls import call, confirmed, hints
 from tests.toolsets.wire import recorded_client
 
 pytestmark = pytest.mark.anyio
@@ -221,10 +221,11 @@ async def test_update_user_invalid_arguments_send_nothing(
 @pytest.mark.parametrize("role", ["manager", "Organizer", "103", 103], ids=["type", "name", "id-text", "id-number"])
 async def test_change_user_role_resolves_the_role(mcp: Client, space: Space, sandbox: Sandbox, role: Any) -> None:
     user = user_of_role(space, "user")
-    result = await call(mcp, "change_user_role", {"user_id": user["id"], "role": role, "confirm": True})
+    result = await confirmed(mcp, "change_user_role", {"user_id": user["id"], "role": role})
     assert result == {"user_id": user["id"], "role": "Organizer", "role_id": 103, "role_type": "manager"}
     assert user["role_data"]["type"] == "manager"
-    assert routes(sandbox) == [("GET", "/roles", 200), ("GET", "/users/{id}", 200), ("PATCH", "/users/role", 200)]
+    preview = [("GET", "/roles", 200), ("GET", "/users/{id}", 200)]  # once to ask, once to act
+    assert routes(sandbox) == preview * 2 + [("PATCH", "/users/role", 200)]
 
 
 async def test_change_user_role_unknown_role_lists_the_roles(mcp: Client, space: Space, sandbox: Sandbox) -> None:
@@ -325,15 +326,15 @@ async def test_invite_users_invalid_arguments_send_nothing(
 
 async def test_revoke_access_removes_a_user(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     user = user_of_role(space, "user")
-    arguments = {"user_id": user["id"], "confirm": True}
-    assert await call(mcp, "revoke_access", arguments) == {"removed": "user", "id": user["id"]}
+    arguments = {"user_id": user["id"]}
+    assert await confirmed(mcp, "revoke_access", arguments) == {"removed": "user", "id": user["id"]}
     assert user["id"] not in space.users
-    assert routes(sandbox) == [("GET", "/users/{id}", 200), ("DELETE", "/users/{id}", 200)]
+    assert routes(sandbox) == [("GET", "/users/{id}", 200)] * 2 + [("DELETE", "/users/{id}", 200)]
 
 
 async def test_revoke_access_cancels_an_invitation(mcp: Client, space: Space) -> None:
     invitation_id = next(iter(space.invitations))
-    result = await call(mcp, "revoke_access", {"invitation_id": invitation_id, "confirm": True})
+    result = await confirmed(mcp, "revoke_access", {"invitation_id": invitation_id})
     assert result == {"removed": "invitation", "id": invitation_id}
     assert invitation_id not in space.invitations
 
@@ -571,8 +572,8 @@ async def test_update_team_unknown_team(mcp: Client) -> None:
 
 async def test_delete_team_soft_deletes(mcp: Client, space: Space) -> None:
     team = live_team(space, name="Event crew")
-    arguments = {"team_id": team["id"], "confirm": True}
-    assert await call(mcp, "delete_team", arguments) == {"id": team["id"], "deleted": True}
+    arguments = {"team_id": team["id"]}
+    assert await confirmed(mcp, "delete_team", arguments) == {"id": team["id"], "deleted": True}
     assert team["deleted_at"]
     text = await error(mcp, "delete_team", arguments)
     assert text == f"Team {team['id']} does not exist (or was already deleted); list teams with get_teams."
@@ -583,12 +584,12 @@ async def test_delete_team_soft_deletes(mcp: Client, space: Space) -> None:
 
 async def test_send_global_message(mcp: Client, space: Space, sandbox: Sandbox) -> None:
     teams = [live_team(space, name="Youth"), live_team(space, name="Phone bank")]
-    arguments = {"title": "Canvass moved", "body": "Saturday starts at 10:00.", "team_ids": ids(teams), "confirm": True}
-    result = await call(mcp, "send_global_message", arguments)
+    arguments = {"title": "Canvass moved", "body": "Saturday starts at 10:00.", "team_ids": ids(teams)}
+    result = await confirmed(mcp, "send_global_message", arguments)
     assert result["team_count"] == 2
     assert result["teams"] == ["Youth", "Phone bank"]
     assert space.messages[-1]["team_ids"] == ids(teams)
-    assert routes(sandbox) == [("GET", "/teams", 200), ("POST", "/global-message", 200)]
+    assert routes(sandbox) == [("GET", "/teams", 200)] * 2 + [("POST", "/global-message", 200)]
 
 
 async def test_send_global_message_unknown_team_sends_nothing(mcp: Client, space: Space, sandbox: Sandbox) -> None:
