@@ -61,6 +61,9 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, in_subcommand: bool = 
     parser.add_argument("--region", choices=("eu", "us"), default=unset, help="Qomon region (default eu).")
     parser.add_argument("--base-url", default=unset, help="Override of the Qomon API base URL.")
     parser.add_argument(
+        "--privacy", choices=("full", "masked"), default=unset, help="masked: hide emails, phones, streets."
+    )
+    parser.add_argument(
         "--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default=unset, help="stderr log level."
     )
 
@@ -211,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             region=args.region,
             base_url=args.base_url,
             log_level=args.log_level,
+            privacy=args.privacy,
         )
     except ValueError as error:
         return _refuse(str(error))
@@ -247,7 +251,7 @@ def _serve(args: argparse.Namespace) -> int:
     from qomon_mcp.http.serve import serve
     from qomon_mcp.settings import Settings, settings_problem
 
-    flags = ("host", "port", "public_url", "read_only", "toolsets", "base_url", "log_level")
+    flags = ("host", "port", "public_url", "read_only", "toolsets", "base_url", "log_level", "privacy")
     given = {name: getattr(args, name) for name in flags if getattr(args, name, None) is not None}
     try:
         settings = Settings(**given)

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     audit_log: str | None = Field(
         default=None, description="File each write attempt is appended to as a JSON line (default: stderr)."
     )
+    privacy: Literal["full", "masked"] = Field(
+        default="full",
+        description="masked: emails, phones, streets and birth dates are masked in what the model reads.",
+    )
     toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TOOLSETS,
         description="Comma-separated toolsets to expose: " + ", ".join(TOOLSETS) + " (default: all but chatgpt).",
@@ -120,6 +124,7 @@ _FLAGS = {
     "read_only": "--read-only",
     "log_level": "--log-level",
     "toolsets": "--toolsets",
+    "privacy": "--privacy",
     "host": "--host",
     "port": "--port",
     "public_url": "--public-url",

@@ -77,6 +77,7 @@ class ConnectPage:
         error: str | None = None,
         region: str = "eu",
         access: str = "read",
+        privacy: str = "full",
     ) -> Response:
         client = await self._provider.get_client(pending.client_id)
         if client is None:
@@ -91,6 +92,7 @@ class ConnectPage:
             region=region,
             access=access,
             write_allowed=not self._read_only,
+            privacy=privacy,
             error=error,
         )
         return render_connect(view, status)
@@ -109,11 +111,20 @@ class ConnectPage:
         access = fields.get("access", "read")
         shown_region = region if region in REGION_NAMES else "eu"
         shown_access = access if access in ("read", "write") else "read"
+        privacy = fields.get("privacy", "full")
+        shown_privacy = privacy if privacy in ("full", "masked") else "full"
 
         async def again(status: int, error: str) -> Response:
             fresh = nonce or secrets.token_urlsafe(24)
             response = await self._form(
-                sealed, pending, fresh, status=status, error=error, region=shown_region, access=shown_access
+                sealed,
+                pending,
+                fresh,
+                status=status,
+                error=error,
+                region=shown_region,
+                access=shown_access,
+                privacy=shown_privacy,
             )
             self._set_cookie(response, fresh)
             return response
@@ -124,6 +135,8 @@ class ConnectPage:
             return await again(400, "Choose the region of your Qomon space: Europe or United States.")
         if access not in ("read", "write"):
             return await again(400, "Choose read-only or read and write access.")
+        if privacy not in ("full", "masked"):
+            return await again(400, "Choose full or masked contact details.")
         if access == "write" and self._read_only:
             return await again(403, "This server is read-only; choose read-only access.")
         api_key = fields.get("api_key", "").strip()
@@ -139,7 +152,13 @@ class ConnectPage:
         if check != "ok":
             return await again(503, "Qomon could not be reached to check the key; try again in a moment.")
         logger.info("connect: key verified for region %s, access %s", region, access)
-        target = self._provider.issue_code(pending, api_key=api_key, region=region, access=access)  # type: ignore[arg-type]
+        target = self._provider.issue_code(
+            pending,
+            api_key=api_key,
+            region=region,
+            access=access,  # type: ignore[arg-type]
+            masked=privacy == "masked",
+        )
         response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
         response.delete_cookie(self._cookie, path="/", secure=self._secure, httponly=True, samesite="strict")
         return response

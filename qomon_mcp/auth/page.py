@@ -77,6 +77,7 @@ class ConnectView:
     region: str = "eu"
     access: str = "read"
     write_allowed: bool = True
+    privacy: str = "full"
     error: str | None = None
 
 
@@ -172,6 +173,10 @@ now and kept only inside this connection, encrypted.</p>
             disabled=not view.write_allowed,
         )
     }
+</div></fieldset>
+<fieldset><legend>Show contact details</legend><div class="choices">
+{_choice("privacy", "full", "Full", "Emails, phones, addresses", view.privacy != "masked")}
+{_choice("privacy", "masked", "Masked", "j***@example.org, town only", view.privacy == "masked")}
 </div></fieldset>
 <button type="submit">Connect</button>
 </form>

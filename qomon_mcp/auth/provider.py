@@ -127,7 +127,9 @@ class QomonAuthProvider:
         except (KeyError, TypeError):
             return None
 
-    def issue_code(self, request: PendingRequest, *, api_key: str, region: str, access: AccessLevel) -> str:
+    def issue_code(
+        self, request: PendingRequest, *, api_key: str, region: str, access: AccessLevel, masked: bool = False
+    ) -> str:
         """Where to send the browser once the key is verified: the client's redirect URI with a code."""
         now = self._clock()
         grant = Grant(
@@ -139,6 +141,7 @@ class QomonAuthProvider:
             resource=request.resource,
             scopes=tuple(request.scopes),
             gid=secrets.token_urlsafe(12),
+            masked=masked,
         )
         claims = grant.claims("code", CODE_TTL, now) | {
             "ru": request.redirect_uri,
@@ -183,6 +186,7 @@ class QomonAuthProvider:
             api_key=SecretStr(grant.api_key),
             region=grant.region,
             access=grant.access,
+            masked=grant.masked,
         )
 
     async def exchange_authorization_code(
@@ -214,6 +218,7 @@ class QomonAuthProvider:
             api_key=SecretStr(grant.api_key),
             region=grant.region,
             access=grant.access,
+            masked=grant.masked,
         )
 
     async def exchange_refresh_token(
@@ -255,6 +260,7 @@ class QomonAuthProvider:
             api_key=SecretStr(grant.api_key),
             region=grant.region,
             access=grant.access,
+            masked=grant.masked,
         )
         self._verified[token] = verified
         if len(self._verified) > VERIFIED_CACHE:
@@ -271,6 +277,7 @@ class QomonAuthProvider:
             api_key=token.api_key.get_secret_value(),
             region=token.region,
             access=token.access,
+            masked=token.masked,
             subject=token.subject or self.keyring.subject(token.region, token.api_key.get_secret_value()),
             client_id=token.client_id,
             resource=token.resource or self.resource,

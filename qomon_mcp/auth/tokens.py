@@ -56,6 +56,8 @@ class Grant:
     resource: str
     scopes: tuple[str, ...] = ()
     gid: str = ""
+    # Privacy mode chosen on the connect page: contact details masked for this grant's every request.
+    masked: bool = False
 
     def __repr__(self) -> str:
         return f"<Grant {self.region} {self.access} subject={self.subject[:8]}>"
@@ -78,7 +80,7 @@ class Grant:
             "jti": secrets.token_urlsafe(12),
             "iat": int(now),
             "exp": int(now) + ttl,
-        }
+        } | ({"m": 1} if self.masked else {})
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Grant | None:
@@ -95,6 +97,7 @@ class Grant:
                 resource=str(claims["res"]),
                 scopes=tuple(str(s) for s in claims.get("sc") or ()),
                 gid=str(claims["gid"]),
+                masked=claims.get("m") == 1,
             )
         except (KeyError, TypeError):
             return None
@@ -106,6 +109,7 @@ class QomonCode(AuthorizationCode):
     api_key: SecretStr
     region: str
     access: AccessLevel
+    masked: bool = False
     refresh_expires_at: float = 0
 
 
@@ -115,6 +119,7 @@ class QomonRefreshToken(RefreshToken):
     api_key: SecretStr
     region: str
     access: AccessLevel
+    masked: bool = False
 
 
 class QomonAccessToken(AccessToken):
@@ -124,6 +129,7 @@ class QomonAccessToken(AccessToken):
     api_key: SecretStr
     region: str
     access: AccessLevel
+    masked: bool = False
 
     def __repr__(self) -> str:
         return f"<QomonAccessToken {self.region} {self.access} subject={(self.subject or '')[:8]}>"

@@ -146,7 +146,9 @@ def create_http_app(
         transport_security=_security(public_url),
         max_request_body_size=MAX_MCP_BODY,
     )
-    server_access = Access(read_only=settings.read_only, toolsets=frozenset(settings.toolsets))
+    server_access = Access(
+        read_only=settings.read_only, toolsets=frozenset(settings.toolsets), masked=settings.privacy == "masked"
+    )
     callers = CallerMiddleware(StreamableHTTPASGIApp(server.session_manager), cache=cache, server_access=server_access)
     if no_auth_key:
         # `serve --sandbox --no-auth` only (see http/noauth.py): every request is the demo caller.

@@ -101,10 +101,11 @@ class NarrowingError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Narrowing:
-    """What a connection asks for on top of its token: fewer toolsets, read-only. Never more."""
+    """What a connection asks for on top of its token: fewer toolsets, read-only, masked details. Never more."""
 
     toolsets: frozenset[str] | None = None
     read_only: bool = False
+    masked: bool = False
 
     @classmethod
     def from_scope(cls, scope: Scope) -> Narrowing:
@@ -112,6 +113,7 @@ class Narrowing:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
         raw_toolsets = query.get("toolsets", [None])[-1] or headers.get("x-qomon-toolsets")
         raw_read_only = query.get("read_only", [None])[-1] or headers.get("x-qomon-read-only")
+        raw_privacy = query.get("privacy", [None])[-1] or headers.get("x-qomon-privacy")
         toolsets = None
         if raw_toolsets is not None:
             # Checked against what the server offers in `refusal`, not against every toolset there is.
@@ -122,7 +124,11 @@ class Narrowing:
             if value not in _TRUE | _FALSE:
                 raise NarrowingError("read_only must be true or false: connect with ?read_only=true or leave it out")
             read_only = value in _TRUE
-        return cls(toolsets, read_only)
+        privacy = (raw_privacy or "full").strip().lower()
+        if privacy not in ("full", "masked"):
+            raise NarrowingError("privacy must be full or masked: connect with ?privacy=masked or leave it out")
+        # `full` asks for nothing: on a masked server it changes nothing (a connection never loosens).
+        return cls(toolsets, read_only, privacy == "masked")
 
     def refusal(self, server: Access) -> str | None:
         """Why this connection cannot be served as asked (a toolset the server does not offer), or None."""
@@ -135,14 +141,18 @@ class Narrowing:
             "ask for some of those in ?toolsets= (or the X-Qomon-Toolsets header), or leave it out"
         )
 
-    def apply(self, server: Access, token_read_only: bool) -> Access:
+    def apply(self, server: Access, token_read_only: bool, token_masked: bool = False) -> Access:
         if self.toolsets is not None:
             toolsets = server.toolsets & self.toolsets
         else:
             # ChatGPT's `search`/`fetch` go only to connections that ask for them, so that one server
             # can carry a ChatGPT connector without adding two redundant tools to every other client.
             toolsets = (server.toolsets - {"chatgpt"}) or server.toolsets
-        return Access(read_only=server.read_only or token_read_only or self.read_only, toolsets=toolsets)
+        return Access(
+            read_only=server.read_only or token_read_only or self.read_only,
+            toolsets=toolsets,
+            masked=server.masked or token_masked or self.masked,
+        )
 
 
 class CallerMiddleware:
@@ -167,7 +177,7 @@ class CallerMiddleware:
             # An empty tool list would leave the user guessing; the answer says what this server has.
             await _bad_request(send, refusal)
             return
-        access = narrowing.apply(self.server_access, token.access != "write")
+        access = narrowing.apply(self.server_access, token.access != "write", token.masked)
         caller = Caller(token.subject or "", self.cache.get(token, access.read_only), access)
         reset = _current.set(caller)
         try:

@@ -27,6 +27,7 @@ from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
 from qomon_mcp import __version__
+from qomon_mcp.server import privacy
 from qomon_mcp.server.audit import AuditTrail
 from qomon_mcp.server.quoting import bounded, shortened
 from qomon_mcp.server.schema import slim_schema
@@ -56,6 +57,8 @@ class Access:
 
     read_only: bool
     toolsets: frozenset[str]
+    # Privacy mode (server/privacy.py): contact details masked in everything this caller reads.
+    masked: bool = False
 
     def allows(self, spec: ToolSpec) -> bool:
         return spec.toolset in self.toolsets and (spec.read_only or not self.read_only)
@@ -162,14 +165,19 @@ class QomonServer(MCPServer):
         toolset = RESOURCE_TOOLSETS.get(uri)
         return toolset is None or toolset in self.access().toolsets
 
+    async def read_resource(self, uri: Any, context: Context | None = None) -> Any:
+        with privacy.masking(self.access().masked):
+            return await super().read_resource(uri, context)
+
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context | None = None
     ) -> CallToolResult | InputRequiredResult:
         spec = self.specs.get(name)
         if spec is None or spec.read_only:
-            return await self._call_tool(spec, name, arguments, context)
+            with privacy.masking(self.access().masked):
+                return await self._call_tool(spec, name, arguments, context)
         # Every write attempt leaves one line in the audit trail, refusals included (server/audit.py).
-        with self.audit.attempt(name, arguments, context) as attempt:
+        with self.audit.attempt(name, arguments, context) as attempt, privacy.masking(self.access().masked):
             result = await self._call_tool(spec, name, arguments, context)
             attempt.finish(result)
             return result
@@ -195,7 +203,10 @@ class QomonServer(MCPServer):
         except UnexpectedToolError:
             raise
         except ToolError as error:
-            raise ToolError(_for_the_model(name, error)) from error.__cause__
+            message = _for_the_model(name, error)
+            # An error may quote a value (a mail it looked for): in privacy mode, masked like results.
+            message = privacy.scrub_text(message) if self.access().masked else message
+            raise ToolError(message) from error.__cause__
 
 
 @functools.cache
@@ -259,7 +270,9 @@ def create_server(settings: Settings, *, transport: Any = None) -> QomonServer:
             client = QomonClient.from_settings(settings, transport=transport)
         return client
 
-    access = Access(read_only=settings.read_only, toolsets=frozenset(settings.toolsets))
+    access = Access(
+        read_only=settings.read_only, toolsets=frozenset(settings.toolsets), masked=settings.privacy == "masked"
+    )
     return QomonServer(
         all_tool_specs,
         client=shared_client,

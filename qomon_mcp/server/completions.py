@@ -16,6 +16,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
 from qomon_mcp.qomon.errors import QomonError
+from qomon_mcp.server import privacy
 from qomon_mcp.spec.vocabulary import ACTION_TYPES, FORM_TYPES
 
 if TYPE_CHECKING:
@@ -124,4 +125,8 @@ def register_completions(server: QomonServer, prompts: Mapping[str, PromptSpec])
             kind = _TEMPLATE_KINDS.get((ref.uri, argument.name))
         if kind is None:
             return None
-        return await suggestions(kind, argument.value, server.qomon)
+        found = await suggestions(kind, argument.value, server.qomon)
+        if server.access().masked:
+            # Values come from the space (tags, names): one holding an email or a phone number is masked.
+            found.values = [privacy.scrub_text(value) for value in found.values]
+        return found

@@ -14,6 +14,8 @@ from typing import Any
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
+from qomon_mcp.server import privacy
+
 __all__ = ["MAX_RESULT_BYTES", "THIRD_PARTY_FIELDS", "compact", "dumps", "shaped", "third_party_fields", "tool_result"]
 
 # Larger results crowd out the conversation; clients also cap what they show.
@@ -74,8 +76,12 @@ def tool_result(value: BaseModel | dict[str, Any], *, max_bytes: int = MAX_RESUL
 
 
 def shaped(value: BaseModel | dict[str, Any]) -> dict[str, Any]:
-    """`value` compacted, opening with `untrusted` (the fields holding third-party text) when it has any."""
+    """`value` compacted, opening with `untrusted` (the fields holding third-party text) when it has any.
+
+    In privacy mode (server/privacy.py) contact details are masked here, where every result passes."""
     data = compact(value)
+    if privacy.active():
+        data = privacy.mask(data)
     marked = third_party_fields(data)
     return {"untrusted": marked, **data} if marked else data
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.errors import NotFound
 from qomon_mcp.qomon.models import Contact
+from qomon_mcp.server import privacy
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.toolsets.contact_view import AnswerValues, ContactView, contact_view, one_line
@@ -122,12 +123,17 @@ async def fetch(
     client = qomon_client(ctx)
     contact = await client.get_contact(contact_id)
     view = contact_view(contact, await forms_directory(client))
+    metadata = _metadata(contact)
+    if privacy.active():
+        # This document skips the shaping of other results: its parts are masked here, before the text is written.
+        view = ContactView.model_validate(privacy.mask(view.model_dump(exclude_none=True)))
+        metadata = privacy.mask(metadata)
     return ContactDocument(
         id=str(contact_id),
         title=_title(contact),
         text=contact_text(view),
         url=contact_url(contact_id),
-        metadata=_metadata(contact),
+        metadata=metadata,
     )
 
 
@@ -241,9 +247,11 @@ def _name(contact: Contact) -> str:
 
 
 def _title(contact: Contact) -> str:
-    name = _name(contact) or contact.mail or f"Contact {contact.id}"
+    mail = contact.mail and (privacy.mask_email(contact.mail) if privacy.active() else contact.mail)
+    name = _name(contact) or mail or f"Contact {contact.id}"
     city = contact.address.city if contact.address else None
-    return f"{name} ({city})" if city else name
+    title = f"{name} ({city})" if city else name
+    return privacy.scrub_text(title) if privacy.active() else title
 
 
 def _hit(contact: Contact) -> SearchHit:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.models import Address, Contact, FormData
 from qomon_mcp.qomon.models_base import record
+from qomon_mcp.server import privacy
 from qomon_mcp.toolsets.forms_directory import FormsDirectory, shown_time
 
 __all__ = ["CONTACT_FIELDS", "AnswerValues", "ContactField", "ContactView", "answer_values", "contact_view", "one_line"]
@@ -70,6 +71,10 @@ class ContactView(BaseModel):
 def one_line(address: Address | None) -> str | None:
     if address is None:
         return None
+    if privacy.active():
+        # Privacy mode: the town, not the door (street, number, building, floor).
+        town = " ".join(p for p in (address.postalcode, address.city) if p)
+        return ", ".join(p for p in (town, address.state, address.country) if p) or None
     street = " ".join(p for p in (address.housenumber, address.street) if p)
     town = " ".join(p for p in (address.postalcode, address.city) if p)
     flat = [f"{name} {value}" for name, value in (("building", address.building), ("floor", address.floor),

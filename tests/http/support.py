@@ -112,6 +112,7 @@ class Browser:
     api_key: str
     region: str = "eu"
     access: str = "read"
+    privacy: str = "full"
     result: AuthorizationCodeResult | None = None
     pages: list[str] = field(default_factory=list)
 
@@ -123,7 +124,8 @@ class Browser:
             form = hidden_fields(page.text)
             answer = await browser.post(
                 str(page.url).split("?")[0],
-                data={**form, "api_key": self.api_key, "region": self.region, "access": self.access},
+                data={**form, "api_key": self.api_key, "region": self.region, "access": self.access}
+                | {"privacy": self.privacy},
                 follow_redirects=False,
             )
         assert answer.status_code == 303, answer.text

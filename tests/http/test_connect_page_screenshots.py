@@ -136,7 +136,7 @@ async def test_chromium_renders_the_connect_form(connect_url: str, tmp_path: Pat
     dom = await run_chromium(tmp_path / "profile", "--dump-dom", connect_url)
     assert f"<h1>Connect {CLIENT_NAME} to your Qomon space</h1>" in dom
     assert 'name="api_key"' in dom and "claude.ai" in dom
-    assert dom.count('type="radio"') == 4
+    assert dom.count('type="radio"') == 6
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: s.name)
