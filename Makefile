@@ -44,3 +44,10 @@ test: setup lint
 
 test-fast: setup lint
 	$(BIN)/python -m pytest -q -n auto -m "not slow"
+
+# The Dockerfile, verified (scripts/image_test.sh): hadolint, then podman builds the image and runs
+# `serve --sandbox` in it, and the host checks /healthz, the 401 challenge, one sign-in and
+# tools/list. Needs root (it installs podman, runc and mmdebstrap from Debian when missing).
+.PHONY: image-test
+image-test: setup
+	scripts/image_test.sh
