@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import httpx2
 import pytest
@@ -19,15 +18,6 @@ pytestmark = pytest.mark.anyio
 
 EU = DEMO_KEYS["eu"]
 WRITE_ROUTES = {(e.method, e.route) for e in ENDPOINTS if e.is_write}
-
-
-@pytest.fixture
-async def flow() -> AsyncIterator[Flow]:
-    with served() as s:
-        async with httpx2.AsyncClient(timeout=30) as http:
-            registered = Flow(s, http)
-            assert (await registered.register()).status_code == 201
-            yield registered
 
 
 def minted(flow: Flow, *, ttl: int = 3600, resource: str | None = None, access: str = "read") -> str:

@@ -24,15 +24,6 @@ pytestmark = pytest.mark.anyio
 EU = DEMO_KEYS["eu"]
 
 
-@pytest.fixture
-async def flow() -> AsyncIterator[Flow]:
-    with served() as s:
-        async with httpx2.AsyncClient(timeout=30) as http:
-            registered = Flow(s, http)
-            assert (await registered.register()).status_code == 201
-            yield registered
-
-
 def _mcp_headers(token: str) -> dict[str, str]:
     return {
         "Authorization": f"Bearer {token}",

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx2
 import pytest
 
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from tests.http.flows import Flow
-from tests.http.support import rpc, served
+from tests.http.support import rpc
 
 pytestmark = pytest.mark.anyio
 
 EU = DEMO_KEYS["eu"]
-
-
-@pytest.fixture
-async def flow() -> AsyncIterator[Flow]:
-    with served() as s:
-        async with httpx2.AsyncClient(timeout=30) as http:
-            registered = Flow(s, http)
-            assert (await registered.register()).status_code == 201
-            yield registered
 
 
 async def _revoke(flow: Flow, **fields: str) -> httpx2.Response:
