@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -222,9 +221,8 @@ def _sdk_tool(spec: ToolSpec) -> SdkTool:
 
 @functools.cache
 def argument_names(spec: ToolSpec) -> frozenset[str]:
-    """The arguments a tool declares (its handler's parameters but the MCP context)."""
-    parameters = inspect.signature(spec.handler).parameters.values()
-    return frozenset(p.name for p in parameters if p.annotation is not Context)
+    """The arguments a tool's input schema advertises."""
+    return frozenset(_sdk_tool(spec).parameters.get("properties", {}))
 
 
 def _invalid_params(message: str) -> MCPError:
