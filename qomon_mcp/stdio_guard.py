@@ -99,14 +99,18 @@ def _has_unusable_id(message: Any) -> bool:
 
 def triage(line: str) -> types.JSONRPCError | None:
     """None when the SDK accepts the line, else the one error that answers it."""
-    readable, value = _parsed(line)
     try:
-        types.jsonrpc_message_adapter.validate_json(line, by_name=False)
+        message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
     except ValidationError as error:
+        readable, value = _parsed(line)
         readable = readable and not any(detail["type"] == "json_invalid" for detail in error.errors())
     except Exception:  # whatever the validator raises, the line gets an answer
-        readable = False
+        readable, value = False, None
     else:
+        # Only a notification can hide a request whose id is unusable: the one case read twice.
+        if not isinstance(message, types.JSONRPCNotification):
+            return None
+        readable, value = _parsed(line)
         if not _has_unusable_id(value):
             return None
     if not readable:
