@@ -20,11 +20,12 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
 
-from qomon_mcp.auth.keys import Keyring
+if TYPE_CHECKING:
+    from qomon_mcp.auth.keys import Keyring
 
 __all__ = ["LIFETIME", "ConfirmationRefused", "Confirmations", "Proposal"]
 
@@ -58,6 +59,9 @@ class Proposal:
 
 def _process_keyring() -> Keyring:
     # Over stdio nothing is configured and nothing needs to outlive the process: a random key will do.
+    # Imported here: the JOSE stack costs ~45 ms of start-up, and most sessions never confirm anything.
+    from qomon_mcp.auth.keys import Keyring
+
     return Keyring([("process", secrets.token_urlsafe(48))])
 
 
