@@ -112,8 +112,8 @@ def rank(query: str, documents: dict[str, str]) -> list[str]:
 
 def default_documents() -> dict[str, str]:
     """Name, title and description of each tool a client lists by default."""
-    from qomon_mcp.server.app import all_tool_specs
-    from qomon_mcp.settings import DEFAULT_TOOLSETS
+    from qomon_mcp.assemble import all_tool_specs
+    from qomon_mcp.toolset_table import DEFAULT_TOOLSETS
 
     specs = [s for s in all_tool_specs() if s.toolset in DEFAULT_TOOLSETS]
     return {s.name: f"{s.name} {s.title} {s.description}" for s in specs}

@@ -24,8 +24,9 @@ from typing import Any
 import anyio
 from mcp import Client
 
-from qomon_mcp.server.app import create_server
-from qomon_mcp.settings import DEFAULT_TOOLSETS, Settings
+from qomon_mcp.assemble import create_server
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import DEFAULT_TOOLSETS
 
 VISIBLE = ("name", "title", "description", "inputSchema")
 # What the floor takes out of input schemas: wording and constraints, never structure.

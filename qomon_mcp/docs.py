@@ -52,7 +52,7 @@ def update_readme(readme: Path, specs: list[ToolSpec]) -> bool:
 
 
 if __name__ == "__main__":
-    from qomon_mcp.server.app import all_tool_specs
+    from qomon_mcp.assemble import all_tool_specs
 
     changed = update_readme(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"), all_tool_specs())
     print("README.md tool table " + ("updated" if changed else "already up to date"), file=sys.stderr)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr, ValidationError
 
-from qomon_mcp.server.app import QomonServer, create_server
+from qomon_mcp.assemble import create_server
+from qomon_mcp.server.app import QomonServer
 from qomon_mcp.settings import Settings, settings_problem
 
 if TYPE_CHECKING:

@@ -8,12 +8,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["DEFAULT_TOOLSETS", "REGION_URLS", "TOOLSETS", "Region", "Settings", "settings_problem"]
+from qomon_mcp.toolset_table import DEFAULT_TOOLSETS, TOOLSETS
 
-TOOLSETS = ("contacts", "search", "forms", "actions", "team", "fundraising", "chatgpt")
-# `chatgpt` (the `search` and `fetch` tools ChatGPT connectors require) is opt-in: every
-# other client would read two more tools that only repeat search_contacts and get_contact.
-DEFAULT_TOOLSETS = tuple(name for name in TOOLSETS if name != "chatgpt")
+__all__ = ["REGION_URLS", "Region", "Settings", "settings_problem"]
+
+_OFF_BY_DEFAULT = ", ".join(name for name in TOOLSETS if name not in DEFAULT_TOOLSETS)
 
 Region = Literal["eu", "us"]
 
@@ -55,7 +54,7 @@ class Settings(BaseSettings):
     )
     toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TOOLSETS,
-        description="Comma-separated toolsets to expose: " + ", ".join(TOOLSETS) + " (default: all but chatgpt).",
+        description=f"Comma-separated toolsets to expose: {', '.join(TOOLSETS)} (default: all but {_OFF_BY_DEFAULT}).",
     )
 
     @field_validator("api_key", mode="before")

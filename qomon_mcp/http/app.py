@@ -33,6 +33,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from qomon_mcp import __version__
+from qomon_mcp.assemble import build_server
 from qomon_mcp.auth.clients import ClientRegistry
 from qomon_mcp.auth.connect import ConnectPage, KeyCheck
 from qomon_mcp.auth.documents import MetadataDocuments
@@ -48,7 +49,7 @@ from qomon_mcp.http.origins import LOOPBACK, ByHost, public_origins, public_url_
 from qomon_mcp.http.upstream import SharedTransport, network_transport
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import AuthenticationFailed, PermissionDenied, QomonError
-from qomon_mcp.server.app import Access, QomonServer, all_tool_specs
+from qomon_mcp.server.app import Access, QomonServer
 from qomon_mcp.server.confirm_tokens import Confirmations
 from qomon_mcp.settings import REGION_URLS, Settings
 
@@ -129,8 +130,7 @@ def create_http_app(
     # One ledger for every origin: a grant revoked under one name is revoked under all.
     ledger = provider_options.pop("ledger", None) or Ledger(clock=provider_options.get("clock", time.time))
     cache = ClientCache(settings.client_cache_size, make_client)
-    server = QomonServer(
-        all_tool_specs,
+    server = build_server(
         client=current_client,
         access=current_access,
         log_level=settings.log_level,

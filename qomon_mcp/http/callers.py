@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from qomon_mcp.auth.tokens import QomonAccessToken
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.server.app import Access
-from qomon_mcp.settings import TOOLSETS
+from qomon_mcp.toolset_table import DEFAULT_TOOLSETS, TOOLSETS
 
 __all__ = [
     "Caller",
@@ -145,9 +145,10 @@ class Narrowing:
         if self.toolsets is not None:
             toolsets = server.toolsets & self.toolsets
         else:
-            # ChatGPT's `search`/`fetch` go only to connections that ask for them, so that one server
-            # can carry a ChatGPT connector without adding two redundant tools to every other client.
-            toolsets = (server.toolsets - {"chatgpt"}) or server.toolsets
+            # A toolset off by default (ChatGPT's `search`/`fetch`) goes only to connections that ask for
+            # it, so that one server can carry a ChatGPT connector without adding two redundant tools to
+            # every other client.
+            toolsets = (server.toolsets & frozenset(DEFAULT_TOOLSETS)) or server.toolsets
         return Access(
             read_only=server.read_only or token_read_only or self.read_only,
             toolsets=toolsets,

@@ -1,4 +1,7 @@
-"""`create_server(settings)`: the MCP server, its tools filtered by toolset and access level."""
+"""`QomonServer`: the MCP server, its tools, prompts and resources filtered per caller.
+
+It knows nothing of the tools themselves: `qomon_mcp.assemble` builds one from the toolsets.
+"""
 
 from __future__ import annotations
 
@@ -30,15 +33,16 @@ from qomon_mcp.server import privacy
 from qomon_mcp.server.audit import AuditTrail
 from qomon_mcp.server.quoting import bounded, shortened
 from qomon_mcp.server.schema import slim_schema
-from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import TOOLSETS
 
 if TYPE_CHECKING:
     # Loaded with the tools, on first use: they are not needed to answer `initialize`.
     from qomon_mcp.qomon.client import QomonClient
     from qomon_mcp.server.confirm_tokens import Confirmations
+    from qomon_mcp.server.prompts import PromptSpec
     from qomon_mcp.server.registry import ToolSpec
 
-__all__ = ["Access", "QomonServer", "create_server", "qomon_client"]
+__all__ = ["Access", "QomonServer", "qomon_client"]
 
 INSTRUCTIONS = """\
 Tools for one Qomon space (a CRM for political and nonprofit organizing): contacts, search, \
@@ -92,11 +96,9 @@ class QomonServer(MCPServer):
         self._client = client
         self._access = access
         self.audit = AuditTrail(audit_log)
-        from qomon_mcp.server import completions, prompts, resources
-
-        self.prompt_specs = prompts.register_prompts(self)
-        completions.register_completions(self, self.prompt_specs)
-        resources.register_resources(self)
+        self.prompt_specs: dict[str, PromptSpec] = {}
+        # The toolset each resource belongs to: a connection sees and reads only those it enables.
+        self.resource_toolsets: dict[str, str] = {}
         # 2025-era clients (and the conformance suite's logging-set-level) may set a log level; the
         # server sends no log notifications, so there is nothing to filter. The SDK's version gate
         # refuses the method at 2026-07-28, which removed it (SEP-2577).
@@ -158,10 +160,15 @@ class QomonServer(MCPServer):
     async def list_resource_templates(self) -> list[MCPResourceTemplate]:
         return [t for t in await super().list_resource_templates() if self._resource_allowed(t.uri_template)]
 
-    def _resource_allowed(self, uri: str) -> bool:
-        from qomon_mcp.server.resources import RESOURCE_TOOLSETS
+    def toolset_resource(self, uri: str, toolset: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+        """Declare a resource (as `resource`) that belongs to `toolset`."""
+        if toolset not in TOOLSETS:
+            raise ValueError(f"unknown toolset {toolset!r}")
+        self.resource_toolsets[uri] = toolset
+        return self.resource(uri, **options)
 
-        toolset = RESOURCE_TOOLSETS.get(uri)
+    def _resource_allowed(self, uri: str) -> bool:
+        toolset = self.resource_toolsets.get(uri)
         return toolset is None or toolset in self.access().toolsets
 
     async def read_resource(self, uri: Any, context: Context | None = None) -> Any:
@@ -246,35 +253,3 @@ def qomon_client(ctx: Context) -> QomonClient:
     server = ctx.mcp_server
     assert isinstance(server, QomonServer)
     return server.qomon()
-
-
-def all_tool_specs() -> list[ToolSpec]:
-    from qomon_mcp.toolsets import toolset_modules
-
-    return [spec for module in toolset_modules() for spec in module.toolset.tools]
-
-
-def create_server(settings: Settings, *, transport: Any = None) -> QomonServer:
-    """The server for one Qomon space, as configured by `settings` (stdio and the CLI)."""
-    client: QomonClient | None = None
-
-    def shared_client() -> QomonClient:
-        nonlocal client
-        if client is None:
-            if settings.api_key is None:
-                raise ToolError("No Qomon API key is configured; set QOMON_API_KEY (or run with --sandbox).")
-            from qomon_mcp.qomon.client import QomonClient
-
-            client = QomonClient.from_settings(settings, transport=transport)
-        return client
-
-    access = Access(
-        read_only=settings.read_only, toolsets=frozenset(settings.toolsets), masked=settings.privacy == "masked"
-    )
-    return QomonServer(
-        all_tool_specs,
-        client=shared_client,
-        access=lambda: access,
-        log_level=settings.log_level,
-        audit_log=settings.audit_log,
-    )

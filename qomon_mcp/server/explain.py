@@ -1,13 +1,67 @@
-"""Client errors told to the model: one actionable sentence, never a key and never a raw upstream body."""
+"""Client errors told to the model: one actionable sentence, never a key and never a raw upstream body.
+
+This is the one path from a Qomon error to the model: tool calls, previews and resources all
+go through `told` (or `explain`), and a missing record is said by `missing`, one sentence per kind.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mcp.server.mcpserver.exceptions import ToolError
 
 from qomon_mcp.qomon import errors
 
-__all__ = ["explain"]
+__all__ = ["Missing", "RecordKind", "explain", "missing", "told"]
+
+RecordKind = Literal["contact", "team", "user", "invitation", "bundle", "form", "action"]
+
+# What each kind of record is called, and where the model finds the ids that do exist.
+_KINDS: dict[str, tuple[str, str]] = {
+    "contact": ("Contact", "find contact ids with search_contacts"),
+    "team": ("Team", "list teams with get_teams"),
+    "user": ("User", 'list ids with get_users view="users"'),
+    "invitation": ("Invitation", 'list ids with get_users view="invitations"'),
+    "bundle": ("Bundle", "list bundle ids with get_bundles"),
+    "form": ("Form", "list the forms with get_forms and a form_type"),
+    "action": ("Action", "list the actions with get_actions and no action_id"),
+}
+
+
+def missing(kind: RecordKind, record_id: object, *, finder: str | None = None) -> str:
+    """The sentence for a record Qomon does not have (never created, or deleted since)."""
+    what, look = _KINDS[kind]
+    return f"{what} {record_id} does not exist in this space (or was deleted); {finder or look}."
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """How a tool says a 404: the kind of record, the argument holding its id, and where to look
+    for ids when that is not the kind's usual tool (ChatGPT's toolset has only `search`)."""
+
+    kind: RecordKind
+    argument: str
+    finder: str | None = None
+
+    def sentence(self, arguments: dict[str, Any]) -> str | None:
+        # None when the id was not given: save_contact without contact_id creates, and a 404 there
+        # is not about a missing contact.
+        record_id = arguments.get(self.argument)
+        return None if record_id is None else missing(self.kind, record_id, finder=self.finder)
+
+
+@contextmanager
+def told(*, not_found: str | None = None, paged: bool = False) -> Iterator[None]:
+    """Run a block, turning any Qomon error into the one sentence the model reads (a ToolError)."""
+    try:
+        yield
+    except errors.QomonError as error:
+        raise ToolError(explain(error, not_found=not_found, paged=paged)) from None
 
 # Qomon's field problems are short machine words ("required", "invalid date"); anything
 # else in them is dropped so that no upstream prose is relayed to the model.

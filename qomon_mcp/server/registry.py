@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import functools
 import inspect
-import string
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
 from qomon_mcp.qomon.deadline import call_deadline
-from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.catalogue import tool_description
-from qomon_mcp.server.explain import explain
+from qomon_mcp.server.explain import Missing, told
 from qomon_mcp.server.shaping import dumps, tool_result
-from qomon_mcp.settings import TOOLSETS
+from qomon_mcp.toolset_table import TOOLSETS
 
-__all__ = ["TOOLSETS", "ToolSpec", "Toolset"]
+__all__ = ["ToolSpec", "Toolset"]
 
 Handler = Callable[..., Awaitable[BaseModel]]
 
@@ -77,13 +74,13 @@ class Toolset:
         destructive: bool,
         idempotent: bool,
         open_world: bool,
-        not_found: str | None = None,
+        not_found: Missing | None = None,
         exact: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Declare a tool. All four annotations are required, so none is ever left to a client's guess.
 
-        `not_found` is the sentence the model reads when Qomon answers 404, formatted
-        with the call's arguments (e.g. "Contact {contact_id} does not exist; ...").
+        `not_found` names the record a 404 is about and the argument holding its id
+        (`Missing("contact", "contact_id")`); the sentence itself is `explain.missing`'s.
         `exact` sends the result as its model dumps it, empty values included, for
         clients that expect fixed keys (ChatGPT's `search` and `fetch`).
         """
@@ -108,7 +105,7 @@ class Toolset:
         return declare
 
 
-def _shaped(fn: Handler, not_found: str | None, *, exact: bool = False) -> Callable[..., Awaitable[CallToolResult]]:
+def _shaped(fn: Handler, not_found: Missing | None, *, exact: bool = False) -> Callable[..., Awaitable[CallToolResult]]:
     hints = typing.get_type_hints(fn, include_extras=True)
     output_model = hints.pop("return")
 
@@ -117,13 +114,10 @@ def _shaped(fn: Handler, not_found: str | None, *, exact: bool = False) -> Calla
 
     @functools.wraps(fn)
     async def handler(**arguments: Any) -> CallToolResult:
-        try:
-            # One deadline for the whole call: every request, wait and retry the tool makes.
-            with call_deadline():
-                result = await fn(**arguments)
-        except QomonError as error:
-            hint = _not_found(not_found, arguments)
-            raise ToolError(explain(error, not_found=hint, paged=paged)) from None
+        hint = not_found.sentence(arguments) if not_found else None
+        # One deadline for the whole call: every request, wait and retry the tool makes.
+        with told(not_found=hint, paged=paged), call_deadline():
+            result = await fn(**arguments)
         return _exact_result(result) if exact else tool_result(result)
 
     # The SDK builds the input schema from the signature and the output schema from
@@ -135,17 +129,6 @@ def _shaped(fn: Handler, not_found: str | None, *, exact: bool = False) -> Calla
     handler.__annotations__ = {**hints, "return": returns}
     del handler.__wrapped__  # type: ignore[attr-defined]  # the SDK must see the handler's own signature
     return handler
-
-
-def _not_found(sentence: str | None, arguments: dict[str, Any]) -> str | None:
-    """The tool's 404 sentence for these arguments; none when an id it names was not given
-    (save_contact without contact_id creates: a 404 there is not about a missing contact)."""
-    if not sentence:
-        return None
-    named = [field for _, field, _, _ in string.Formatter().parse(sentence) if field]
-    if any(arguments.get(field) is None for field in named):
-        return None
-    return sentence.format(**arguments)
 
 
 def _exact_result(value: BaseModel) -> CallToolResult:

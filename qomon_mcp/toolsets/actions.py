@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StrictInt
 
 from qomon_mcp.qomon.models import ActionAggregate
 from qomon_mcp.server.app import qomon_client
+from qomon_mcp.server.explain import missing
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.vocabulary import ActionType
 from qomon_mcp.toolsets.arguments import Id
@@ -137,7 +138,7 @@ async def get_actions(
         and (needle is None or needle in (a.action.name or "").casefold())
     ]
     if action_id is not None and not any(a.action and str(a.action.id) == str(action_id) for a in aggregates):
-        raise ToolError(f"Action {action_id} does not exist; list the actions with get_actions and no action_id.")
+        raise ToolError(missing("action", action_id))
     matched.sort(key=lambda a: a.action.start or "" if a.action else "", reverse=True)
     views = [v for v in (_view(a, action_id is not None) for a in matched[:limit]) if v is not None]
     more = len(matched) - len(views)

@@ -28,6 +28,7 @@ from qomon_mcp.qomon.errors import NotFound
 from qomon_mcp.qomon.models import Contact
 from qomon_mcp.server import privacy
 from qomon_mcp.server.app import qomon_client
+from qomon_mcp.server.explain import Missing
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.toolsets.contact_view import AnswerValues, ContactView, contact_view, one_line
 from qomon_mcp.toolsets.forms_directory import forms_directory
@@ -111,7 +112,7 @@ async def search(
     idempotent=True,
     open_world=False,
     exact=True,
-    not_found="Contact {id} does not exist; find contacts with search.",
+    not_found=Missing("contact", "id", finder="find contacts with search"),
 )
 async def fetch(
     id: Annotated[str, Field(max_length=100, description="A contact id from search (or its qomon:// url).")],

@@ -12,7 +12,7 @@ from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirmation, require_approval
-from qomon_mcp.server.explain import explain
+from qomon_mcp.server.explain import Missing, explain
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.toolsets.arguments import Id
 from qomon_mcp.toolsets.contact_view import ContactField, ContactView, contact_view
@@ -42,7 +42,7 @@ __all__ = ["toolset"]
 toolset = Toolset("contacts")
 
 ContactId = Annotated[Id, Field(description="From search_contacts.")]
-_NOT_FOUND = "Contact {contact_id} does not exist; find contact ids with search_contacts."
+_NOT_FOUND = Missing("contact", "contact_id")
 
 # Basic fields of save_contact; on an update "" clears one.
 Text = Annotated[str | None, Field(max_length=200)]
@@ -292,7 +292,7 @@ async def upsert_contacts(
     destructive=True,
     idempotent=True,
     open_world=False,
-    not_found="Contact {contact_id} does not exist (it may already be deleted); find contact ids with search_contacts.",
+    not_found=_NOT_FOUND,
 )
 async def delete_contact(
     contact_id: ContactId,

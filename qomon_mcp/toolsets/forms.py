@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from qomon_mcp.qomon.models import Form
 from qomon_mcp.server.app import qomon_client
+from qomon_mcp.server.explain import Missing
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.vocabulary import FORM_TYPES, FormType
 from qomon_mcp.toolsets.arguments import Id
@@ -89,7 +90,7 @@ def _view(form: Form, form_type: str | None, directory: FormsDirectory) -> FormV
     destructive=False,
     idempotent=True,
     open_world=False,
-    not_found="Form {form_id} does not exist; list the forms with get_forms and a form_type.",
+    not_found=Missing("form", "form_id"),
 )
 async def get_forms(
     ctx: Context,

@@ -23,6 +23,7 @@ from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.qomon.models import Bundle
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirmation, require_approval
+from qomon_mcp.server.explain import Missing
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.toolsets.arguments import Id, Offset, PositiveCents
 from qomon_mcp.toolsets.bundle_contacts import require_contacts
@@ -58,7 +59,7 @@ toolset = Toolset("fundraising")
 T = TypeVar("T")
 
 BundleId = Annotated[Id, Field(description="From get_bundles or save_bundle.")]
-NOT_FOUND = "Bundle {bundle_id} does not exist; list bundle ids with get_bundles."
+NOT_FOUND = Missing("bundle", "bundle_id")
 ReferenceKind = Literal[
     "all", "settings", "statuses", "code_campaigns", "membership_prices", "membership_price_groups", "donation_prices"
 ]

@@ -9,8 +9,6 @@ also works out the write, is in `refund_plan.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -18,11 +16,10 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import Resolve
 
-from qomon_mcp.qomon.errors import NotFound, QomonError
 from qomon_mcp.qomon.models import Role
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Approved, Preview, approval
-from qomon_mcp.server.explain import explain
+from qomon_mcp.server.explain import missing, told
 from qomon_mcp.toolsets.fundraising_views import money
 from qomon_mcp.toolsets.team_views import as_int, member_ids, resolve_role
 
@@ -44,24 +41,12 @@ __all__ = [
 ]
 
 
-@contextmanager
-def _told(not_found: str) -> Iterator[None]:
-    """Client errors as the one sentence the model reads (the tool wrapper does not see resolvers)."""
-    try:
-        yield
-    except NotFound:
-        raise ToolError(not_found) from None
-    except QomonError as error:
-        raise ToolError(explain(error)) from None
-
-
 def _person(*parts: str | None) -> str | None:
     return " ".join(p for p in parts if p) or None
 
 
 async def contact_preview(contact_id: int, ctx: Context) -> Preview:
-    gone = f"Contact {contact_id} does not exist (it may already be deleted); find contact ids with search_contacts."
-    with _told(gone):
+    with told(not_found=missing("contact", contact_id)):
         contact = await qomon_client(ctx).get_contact(contact_id)
     name = _person(contact.firstname, contact.surname) or contact.mail or "without a name"
     return Preview(
@@ -71,7 +56,7 @@ async def contact_preview(contact_id: int, ctx: Context) -> Preview:
 
 
 async def team_preview(team_id: int, ctx: Context) -> Preview:
-    with _told(f"Team {team_id} does not exist (or was already deleted); list teams with get_teams."):
+    with told(not_found=missing("team", team_id)):
         team = await qomon_client(ctx).get_team(team_id)
     people = len(set(member_ids(team.users)) | set(member_ids(team.leaders)))
     return Preview(
@@ -85,7 +70,7 @@ async def access_preview(user_id: int | None, invitation_id: int | None, ctx: Co
         raise ToolError("Pass exactly one of user_id (remove a user) or invitation_id (cancel an invitation).")
     client = qomon_client(ctx)
     if user_id is not None:
-        with _told(f'User {user_id} does not exist in this space; list ids with get_users view="users".'):
+        with told(not_found=missing("user", user_id)):
             user = await client.get_user(user_id)
         role = user.role_data.name if user.role_data and user.role_data.name else None
         who = ", ".join(p for p in (user.mail, f"role {role}" if role else None) if p)
@@ -94,12 +79,12 @@ async def access_preview(user_id: int | None, invitation_id: int | None, ctx: Co
             question=f"Remove {name} ({who or f'id {user_id}'}) from the space? They lose access at once.",
             not_done=f"user {user_id} keeps their access",
         )
-    with _told("Qomon's invitations could not be read."):
+    with told(not_found="Qomon's invitations could not be read."):
         invitations = await client.list_invitations()
     invitation = next((i for i in invitations if str(i.id) == str(invitation_id)), None)
     if invitation is None:
         raise ToolError(
-            f'Invitation {invitation_id} does not exist in this space; list ids with get_users view="invitations".'
+            missing("invitation", invitation_id)
         )
     return Preview(
         question=f"Cancel the pending invitation of {invitation.email or invitation.mobile_phone or 'an invitee'} "
@@ -122,7 +107,7 @@ async def message_preview(title: str, body: str, team_ids: list[int], ctx: Conte
     if not title.strip() or not body.strip():
         raise ToolError("title and body must not be blank; write the message to send.")
     wanted = list(dict.fromkeys(team_ids))
-    with _told("Qomon's teams could not be read."):
+    with told(not_found="Qomon's teams could not be read."):
         teams = {as_int(t.id): t for t in await qomon_client(ctx).list_teams()}
     unknown = [i for i in wanted if i not in teams]
     if unknown:
@@ -149,13 +134,13 @@ class RoleChange(Preview):
 
 async def role_preview(user_id: int, role: str, ctx: Context) -> RoleChange:
     client = qomon_client(ctx)
-    with _told("Qomon's roles could not be read."):
+    with told(not_found="Qomon's roles could not be read."):
         roles = await client.list_roles()
     target = resolve_role(roles, role)
     role_id = as_int(target.id)
     if role_id is None:
         raise ToolError(f"Qomon gave role {target.name!r} no usable id; pick another role with get_users.")
-    with _told(f"User {user_id} does not exist in this space; list users with get_users."):
+    with told(not_found=missing("user", user_id)):
         user = await client.get_user(user_id)
     current = user.role_data.name if user.role_data and user.role_data.name else "their current role"
     name = _person(user.firstname, user.surname) or f"user {user_id}"
@@ -169,7 +154,7 @@ async def role_preview(user_id: int, role: str, ctx: Context) -> RoleChange:
 
 
 async def bundle_preview(bundle_id: int, ctx: Context) -> Preview:
-    with _told(f"Bundle {bundle_id} does not exist; list bundle ids with get_bundles."):
+    with told(not_found=missing("bundle", bundle_id)):
         bundle = await qomon_client(ctx).get_bundle(bundle_id)
     paid = sum(t.amount or 0 for t in bundle.transactions)
     currency = next((t.currency for t in bundle.transactions if t.currency), None)

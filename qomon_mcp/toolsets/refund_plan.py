@@ -17,11 +17,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import Resolve
 
 from qomon_mcp.qomon.client import QomonClient
-from qomon_mcp.qomon.errors import NotFound, QomonError
 from qomon_mcp.qomon.models import TransactionStatus
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Approved, Preview, approval
-from qomon_mcp.server.explain import explain
+from qomon_mcp.server.explain import missing, told
 from qomon_mcp.toolsets.fundraising_items import ARRAYS, complete_item
 from qomon_mcp.toolsets.fundraising_reference import fundraising_reference
 from qomon_mcp.toolsets.fundraising_views import money
@@ -62,13 +61,9 @@ async def refund_preview(
     bundle_id: int, transaction_id: int | None, amount_cents: int | None, ctx: Context
 ) -> RefundPlan:
     client = qomon_client(ctx)
-    try:
+    with told(not_found=missing("bundle", bundle_id)):
         bundle = await client.get_bundle(bundle_id)
         status = await _refund_status(client)
-    except NotFound:
-        raise ToolError(f"Bundle {bundle_id} does not exist; list bundle ids with get_bundles.") from None
-    except QomonError as error:
-        raise ToolError(explain(error)) from None
     current = {array: [complete_item(array, item) for item in getattr(bundle, array)] for array in ARRAYS}
     transactions = current["transactions"]
     if transaction_id is None and len(transactions) != 1:

@@ -12,6 +12,7 @@ from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import InvalidInput, NotFound, QomonError
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirmation, require_approval
+from qomon_mcp.server.explain import Missing, missing
 from qomon_mcp.server.quoting import shortened
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.toolsets.arguments import Id, Offset
@@ -88,7 +89,7 @@ RoleType = Literal["superadmin", "admin", "manager", "user", "custom"]
     destructive=False,
     idempotent=True,
     open_world=False,
-    not_found="User {user_id} does not exist in this space; list users with get_users.",
+    not_found=Missing("user", "user_id"),
 )
 async def get_users(
     ctx: Context,
@@ -139,7 +140,7 @@ async def get_users(
     destructive=False,
     idempotent=True,
     open_world=False,
-    not_found="User {user_id} does not exist in this space; list users with get_users.",
+    not_found=Missing("user", "user_id"),
 )
 async def update_user(
     user_id: UserId,
@@ -188,7 +189,7 @@ async def update_user(
     destructive=True,
     idempotent=True,
     open_world=False,
-    not_found="User {user_id} does not exist in this space; list users with get_users.",
+    not_found=Missing("user", "user_id"),
 )
 async def change_user_role(
     user_id: UserId,
@@ -304,9 +305,8 @@ async def revoke_access(
             )  # fmt: skip
         return Revoked(removed="invitation", id=invitation_id)
     except NotFound:
-        what = f"User {user_id}" if user_id is not None else f"Invitation {invitation_id}"
-        view = "users" if user_id is not None else "invitations"
-        raise ToolError(f'{what} does not exist in this space; list ids with get_users view="{view}".') from None
+        absent = missing("user", user_id) if user_id is not None else missing("invitation", invitation_id)
+        raise ToolError(absent) from None
 
 
 # get_teams
@@ -318,7 +318,7 @@ async def revoke_access(
     destructive=False,
     idempotent=True,
     open_world=False,
-    not_found="Team {team_id} does not exist (or was deleted); list teams with get_teams.",
+    not_found=Missing("team", "team_id"),
 )
 async def get_teams(
     ctx: Context,
@@ -362,7 +362,7 @@ TeamAddress = Annotated[AddressInput | None, Field(description="Where it meets; 
     # Without team_id every call creates a new team.
     idempotent=False,
     open_world=False,
-    not_found="Team {team_id} does not exist (or was deleted); list teams with get_teams.",
+    not_found=Missing("team", "team_id"),
 )
 async def save_team(
     ctx: Context,
@@ -468,7 +468,7 @@ async def _create_team(client: QomonClient, fields: dict[str, Any], adds: dict[s
     destructive=True,
     idempotent=True,
     open_world=False,
-    not_found="Team {team_id} does not exist (or was already deleted); list teams with get_teams.",
+    not_found=Missing("team", "team_id"),
 )
 async def delete_team(
     team_id: TeamId, ctx: Context, target: TeamPreview, approved: TeamApproval, confirmation: Confirmation = None

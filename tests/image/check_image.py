@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import anyio
 import httpx2
 
+from qomon_mcp.assemble import all_tool_specs
 from qomon_mcp.sandbox.seed import DEMO_KEYS
-from qomon_mcp.server.app import Access, all_tool_specs
+from qomon_mcp.server.app import Access
 from qomon_mcp.settings import Settings
 from tests.http.flows import Flow
 from tests.http.support import mcp_client

@@ -12,10 +12,11 @@ import pytest
 from mcp import Client
 from mcp_types import ElicitRequestParams, ElicitResult
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
-from qomon_mcp.server.app import create_server
-from qomon_mcp.settings import TOOLSETS, Settings
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import TOOLSETS
 from tests.http.support import connected, rpc, served
 from tests.spaces import demo_sandbox
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from qomon_mcp.assemble import all_tool_specs, create_server
 from qomon_mcp.docs import END, START, render_tool_table
-from qomon_mcp.server.app import all_tool_specs, create_server
 from qomon_mcp.server.catalogue import catalogue_dir
-from qomon_mcp.settings import DEFAULT_TOOLSETS, TOOLSETS, Settings
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import DEFAULT_TOOLSETS, TOOLSETS
 
 pytestmark = pytest.mark.anyio
 

@@ -14,13 +14,15 @@ import pytest
 from mcp import Client
 from mcp.server.mcpserver.resolve import Resolve
 
+from qomon_mcp.assemble import all_tool_specs, create_server
 from qomon_mcp.auth.keys import Keyring
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS, NO_FUNDRAISING_KEY
-from qomon_mcp.server.app import QomonServer, all_tool_specs, create_server
+from qomon_mcp.server.app import QomonServer
 from qomon_mcp.server.confirm import Approved
 from qomon_mcp.server.confirm_tokens import LIFETIME, ConfirmationRefused, Confirmations, Proposal
-from qomon_mcp.settings import TOOLSETS, Settings
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import TOOLSETS
 from tests.calls import token_in
 from tests.server.test_confirmations import CASES, Case, writes
 from tests.spaces import demo_sandbox

@@ -16,10 +16,10 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import ElicitRequestParams, ElicitResult
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
-from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
 from tests.calls import token_in
 from tests.spaces import demo_sandbox
@@ -206,8 +206,8 @@ async def test_without_elicitation_the_question_comes_with_a_token(sandbox: Sand
 @pytest.mark.parametrize(
     ("tool", "arguments", "message"),
     [
-        ("delete_contact", {"contact_id": 1}, "Contact 1 does not exist (it may already be deleted)"),
-        ("delete_team", {"team_id": 1}, "Team 1 does not exist (or was already deleted)"),
+        ("delete_contact", {"contact_id": 1}, "Contact 1 does not exist in this space (or was deleted)"),
+        ("delete_team", {"team_id": 1}, "Team 1 does not exist in this space (or was deleted)"),
         ("revoke_access", {"user_id": 1}, "User 1 does not exist in this space"),
         ("revoke_access", {}, "Pass exactly one of user_id"),
         ("send_global_message", {"title": "Hi", "body": "Yo", "team_ids": [1]}, "Unknown team ids [1]"),

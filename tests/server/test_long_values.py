@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
-from qomon_mcp.server.app import create_server
 from qomon_mcp.server.quoting import QUOTE_LIMIT, bounded, quoted
 from qomon_mcp.server.shaping import MAX_RESULT_BYTES
-from qomon_mcp.settings import TOOLSETS, Settings
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import TOOLSETS
 from tests.calls import payload
 from tests.spaces import demo_sandbox
 

@@ -15,10 +15,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
-from qomon_mcp.server.app import create_server
-from qomon_mcp.settings import TOOLSETS, Settings
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import TOOLSETS
 from tests.calls import confirmed_call
 
 pytestmark = pytest.mark.anyio

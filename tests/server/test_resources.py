@@ -11,10 +11,11 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import ResourceTemplateReference
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.requestlog import key_hash
 from qomon_mcp.sandbox.seed import DEMO_KEYS
-from qomon_mcp.server.app import create_server
+from qomon_mcp.server.explain import missing
 from qomon_mcp.settings import Settings
 from qomon_mcp.spec.search_attributes import ATTRIBUTES
 from tests.spaces import demo_sandbox
@@ -118,9 +119,9 @@ async def test_resources_read_the_callers_own_space(sandbox: Sandbox) -> None:
     [
         ("qomon://forms/poll", "Unknown form type 'poll'; use one of: consent, survey,"),
         ("qomon://contacts/abc", "Contact ids are positive whole numbers, as in qomon://contacts/48213."),
-        ("qomon://contacts/1", "Contact 1 does not exist; find contact ids with search_contacts."),
+        ("qomon://contacts/1", missing("contact", 1)),
         ("qomon://actions/0", "Action ids are positive whole numbers"),
-        ("qomon://actions/1", "Action 1 does not exist; list the actions with get_actions"),
+        ("qomon://actions/1", missing("action", 1)),
     ],
     ids=["form-type", "contact-id", "no-contact", "action-id", "no-action"],
 )

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from qomon_mcp.assemble import all_tool_specs, create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import build_demo_space
-from qomon_mcp.server.app import all_tool_specs, create_server
 from qomon_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio

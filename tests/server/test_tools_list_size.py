@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.tools_list_size import listed, visible
-from qomon_mcp.settings import DEFAULT_TOOLSETS
+from qomon_mcp.toolset_table import DEFAULT_TOOLSETS
 
 pytestmark = pytest.mark.anyio
 

@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
-from qomon_mcp.server.app import INSTRUCTIONS, create_server
+from qomon_mcp.server.app import INSTRUCTIONS
 from qomon_mcp.server.shaping import dumps
-from qomon_mcp.settings import TOOLSETS, Settings
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import TOOLSETS
 from qomon_mcp.toolsets.chatgpt import THIRD_PARTY_NOTICE
 from tests.spaces import demo_sandbox
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
-from qomon_mcp.server.app import create_server
-from qomon_mcp.settings import DEFAULT_TOOLSETS, Settings
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import DEFAULT_TOOLSETS
 from qomon_mcp.toolsets.chatgpt import MAX_RESULTS, read_query
 from qomon_mcp.toolsets.search_query import to_qomon
 from tests.spaces import demo_sandbox

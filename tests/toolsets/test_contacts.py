@@ -8,6 +8,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
+from qomon_mcp.server.explain import missing
 from tests.calls import confirmed, hints, payload
 
 pytestmark = pytest.mark.anyio
@@ -49,7 +50,7 @@ async def test_get_contact_fields_narrow_the_result(mcp: Client, space: Space) -
 async def test_get_contact_unknown_id_is_an_actionable_tool_error(mcp: Client, sandbox: Sandbox) -> None:
     result = await mcp.call_tool("get_contact", {"contact_id": 1})
     assert result.is_error
-    assert "Contact 1 does not exist; find contact ids with search_contacts." in result.content[0].text
+    assert missing("contact", 1) in result.content[0].text
 
 
 # Writes
@@ -305,7 +306,7 @@ async def test_update_contact_refuses_bad_arguments_without_writing(
 async def test_update_contact_unknown_id_is_an_actionable_tool_error(mcp: Client, sandbox: Sandbox) -> None:
     result = await mcp.call_tool("save_contact", {"contact_id": 1, "mobile": "0600000000"})
     assert result.is_error
-    assert "Contact 1 does not exist; find contact ids with search_contacts." in result.content[0].text
+    assert missing("contact", 1) in result.content[0].text
     assert _routes(sandbox, "PATCH") == []
 
 
@@ -390,7 +391,7 @@ async def test_delete_contact_deletes_and_a_second_delete_says_so(mcp: Client, s
     assert contact_id not in space.contacts
     again = await mcp.call_tool("delete_contact", arguments)
     assert again.is_error
-    assert f"Contact {contact_id} does not exist (it may already be deleted)" in again.content[0].text
+    assert f"Contact {contact_id} does not exist in this space (or was deleted)" in again.content[0].text
     # The second call stops at the preview: nothing left to delete, nothing sent to delete it.
     # (The first GET is the preview of the call that asked the question and gave the token.)
     assert _routes(sandbox) == ["GET /contacts/{id}"] * 2 + ["DELETE /contacts/{id}", "GET /contacts/{id}"]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
-from qomon_mcp.server.app import create_server
 from tests.toolsets.conftest import make_settings
 from tests.toolsets.test_search import MALFORMED, SEARCH_ROUTES
 

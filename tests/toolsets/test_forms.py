@@ -6,6 +6,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import FORM_TYPES, Space
+from qomon_mcp.server.explain import missing
 from tests.calls import hints, payload
 
 pytestmark = pytest.mark.anyio
@@ -75,7 +76,7 @@ async def test_get_forms_without_arguments_lists_every_form(mcp: Client, space: 
 async def test_get_forms_unknown_id_is_an_actionable_tool_error(mcp: Client) -> None:
     result = await mcp.call_tool("get_forms", {"form_id": 1})
     assert result.is_error
-    assert result.content[0].text == "Form 1 does not exist; list the forms with get_forms and a form_type."
+    assert result.content[0].text == missing("form", 1)
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,11 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.seed import NO_FUNDRAISING_KEY
 from qomon_mcp.sandbox.space import Space
-from qomon_mcp.server.app import create_server
+from qomon_mcp.server.explain import missing
 from qomon_mcp.settings import Settings
 from tests.calls import call, confirmed, hints
 from tests.toolsets.wire import recorded_client
@@ -434,7 +435,7 @@ async def test_delete_bundle_then_it_is_gone(mcp: Client, space: Space) -> None:
     await confirmed(mcp, "delete_bundle", {"bundle_id": bundle_id})
     assert bundle_id not in space.bundles
     again = await refused(mcp, "delete_bundle", {"bundle_id": bundle_id})
-    assert again == f"Bundle {bundle_id} does not exist; list bundle ids with get_bundles."
+    assert again == missing("bundle", bundle_id)
 
 
 @pytest.mark.parametrize(

@@ -323,7 +323,7 @@ async def test_a_lost_global_message_is_never_said_to_be_unsent(mcp: Client, san
 
 async def test_a_creation_that_times_out_is_never_resent_nor_called_done(sandbox: Sandbox, space: Space) -> None:
     # The answer is held back past the call's deadline: the client gives up without knowing.
-    from qomon_mcp.server.app import create_server
+    from qomon_mcp.assemble import create_server
     from tests.toolsets.conftest import make_settings
 
     sandbox.faults.add("delay", route="/teams", method="POST", delay=1.0)

@@ -16,7 +16,7 @@ import httpx2
 import pytest
 from mcp import Client
 
-from qomon_mcp.server.app import create_server
+from qomon_mcp.assemble import create_server
 from qomon_mcp.settings import Settings
 from tests.calls import contacts_in, payload
 from tests.qomon.fixtures import ROUTES, fundraising, serve, stripped, with_extras

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
-from qomon_mcp.server.app import create_server
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, LIST_OPERATORS, NO_VALUE_OPERATORS
 from tests.calls import contacts_in
 from tests.spaces import demo_sandbox

@@ -6,6 +6,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
+from qomon_mcp.server.explain import missing
 from tests.calls import call, confirmed, hints
 from tests.toolsets.wire import recorded_client
 
@@ -173,7 +174,7 @@ async def test_get_users_order_is_qomons_boolean_sort_and_pages_by_name(
 
 async def test_get_users_unknown_user(mcp: Client) -> None:
     text = await error(mcp, "get_users", {"user_id": 1})
-    assert text == "User 1 does not exist in this space; list users with get_users."
+    assert text == missing("user", 1)
 
 
 # update_user
@@ -238,7 +239,7 @@ async def test_change_user_role_unknown_role_lists_the_roles(mcp: Client, space:
 
 async def test_change_user_role_unknown_user(mcp: Client) -> None:
     text = await error(mcp, "change_user_role", {"user_id": 1, "role": "user"})
-    assert text == "User 1 does not exist in this space; list users with get_users."
+    assert text == missing("user", 1)
 
 
 # invite_users
@@ -347,4 +348,4 @@ async def test_revoke_access_needs_exactly_one_id(mcp: Client, sandbox: Sandbox,
 
 async def test_revoke_access_unknown_invitation(mcp: Client) -> None:
     text = await error(mcp, "revoke_access", {"invitation_id": 1})
-    assert text == 'Invitation 1 does not exist in this space; list ids with get_users view="invitations".'
+    assert text == missing("invitation", 1)

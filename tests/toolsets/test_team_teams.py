@@ -11,6 +11,7 @@ from mcp import Client
 
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
+from qomon_mcp.server.explain import missing
 from tests.calls import call, confirmed
 from tests.toolsets.test_team import error, ids, live_team, routes, user_of_role, written_parts
 from tests.toolsets.wire import recorded_client
@@ -58,7 +59,7 @@ async def test_get_teams_public_only_and_by_user(mcp: Client, space: Space, sand
 async def test_get_teams_deleted_team_is_not_found(mcp: Client, space: Space) -> None:
     deleted = next(t for t in space.teams.values() if t.get("deleted_at"))
     text = await error(mcp, "get_teams", {"team_id": deleted["id"]})
-    assert text == f"Team {deleted['id']} does not exist (or was deleted); list teams with get_teams."
+    assert text == missing("team", deleted["id"])
 
 
 @pytest.mark.parametrize(
@@ -235,7 +236,7 @@ async def test_create_team_invalid_arguments_send_nothing(
 
 async def test_update_team_unknown_team(mcp: Client) -> None:
     text = await error(mcp, "save_team", {"team_id": 1, "name": "X"})
-    assert text == "Team 1 does not exist (or was deleted); list teams with get_teams."
+    assert text == missing("team", 1)
 
 
 async def test_delete_team_soft_deletes(mcp: Client, space: Space) -> None:
@@ -244,7 +245,7 @@ async def test_delete_team_soft_deletes(mcp: Client, space: Space) -> None:
     assert await confirmed(mcp, "delete_team", arguments) == {"id": team["id"], "deleted": True}
     assert team["deleted_at"]
     text = await error(mcp, "delete_team", arguments)
-    assert text == f"Team {team['id']} does not exist (or was already deleted); list teams with get_teams."
+    assert text == missing("team", team["id"])
 
 
 # send_global_message

@@ -15,8 +15,8 @@ from typing import Any
 import httpx2
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.server.app import create_server
 from tests.toolsets.conftest import make_settings
 
 __all__ = ["Sent", "Wire", "recorded_client"]

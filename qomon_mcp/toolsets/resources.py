@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 
-from qomon_mcp.qomon.errors import QomonError
-from qomon_mcp.server.explain import explain
+from qomon_mcp.server.explain import missing, told
 from qomon_mcp.server.shaping import dumps, shaped
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, FORM_ATTRIBUTES, OPERATORS, VALUE_KINDS
 from qomon_mcp.spec.vocabulary import FORM_TYPES
@@ -24,16 +23,7 @@ from qomon_mcp.spec.vocabulary import FORM_TYPES
 if TYPE_CHECKING:
     from qomon_mcp.server.app import QomonServer
 
-__all__ = ["RESOURCE_TOOLSETS", "register_resources", "search_reference"]
-
-# The toolset each resource belongs to: a connection sees and reads only those it enables.
-RESOURCE_TOOLSETS = {
-    "qomon://forms/{type}": "forms",
-    "qomon://search/attributes": "search",
-    "qomon://fundraising/reference": "fundraising",
-    "qomon://contacts/{id}": "contacts",
-    "qomon://actions/{id}": "actions",
-}
+__all__ = ["register_resources", "search_reference"]
 
 _JSON = "application/json"
 
@@ -68,15 +58,16 @@ def register_resources(server: QomonServer) -> None:
         if toolset not in server.access().toolsets:
             raise ResourceError(f"This connection does not enable the {toolset} toolset, so it cannot read this.")
         try:
-            value = await produce()
-        except QomonError as error:
-            raise ResourceError(explain(error, not_found=not_found)) from None
+            with told(not_found=not_found):
+                value = await produce()
         except ToolError as error:
+            # The tool's own sentence, or told's: a resource read fails with the words a tool call would.
             raise ResourceError(str(error)) from None
         return dumps(shaped(value))
 
-    @server.resource(
+    @server.toolset_resource(
         "qomon://forms/{type}",
+        "forms",
         name="forms",
         title="Forms of one type",
         description=f"The space's forms of one type ({', '.join(FORM_TYPES)}) with their ids and values.",
@@ -89,8 +80,9 @@ def register_resources(server: QomonServer) -> None:
 
         return await read("forms", lambda: get_forms(ctx, form_type=type))  # type: ignore[arg-type]
 
-    @server.resource(
+    @server.toolset_resource(
         "qomon://search/attributes",
+        "search",
         name="search-attributes",
         title="Search attribute reference",
         description="Every search attribute, its meaning, the value it takes and its operators.",
@@ -99,8 +91,9 @@ def register_resources(server: QomonServer) -> None:
     async def attributes() -> str:
         return await read("search", lambda: _ready(search_reference()))
 
-    @server.resource(
+    @server.toolset_resource(
         "qomon://fundraising/reference",
+        "fundraising",
         name="fundraising-reference",
         title="Fundraising reference data",
         description="Payment methods, statuses, campaign codes, membership and donation prices of the space.",
@@ -112,8 +105,9 @@ def register_resources(server: QomonServer) -> None:
 
         return await read("fundraising", lambda: get_fundraising_reference(Context(mcp_server=server)))
 
-    @server.resource(
+    @server.toolset_resource(
         "qomon://contacts/{id}",
+        "contacts",
         name="contact",
         title="A contact",
         description="One contact by id, with its advanced fields decoded.",
@@ -121,13 +115,14 @@ def register_resources(server: QomonServer) -> None:
     )
     async def contact(id: str, ctx: Context) -> str:
         contact_id = _record_id(id, "Contact", "qomon://contacts/48213")
-        gone = f"Contact {contact_id} does not exist; find contact ids with search_contacts."
+        gone = missing("contact", contact_id)
         from qomon_mcp.toolsets.contacts import get_contact
 
         return await read("contacts", lambda: get_contact(contact_id, ctx), not_found=gone)
 
-    @server.resource(
+    @server.toolset_resource(
         "qomon://actions/{id}",
+        "actions",
         name="action",
         title="An action",
         description="One action by id: status, dates, goal, teams, participation, pitch and links.",

@@ -1,0 +1,73 @@
+"""The one place where the server is put together: the framework, the toolsets, the prompts.
+
+The layers only look down: entry points (cli, local, http) → assemble → toolsets → server
+(the MCP framework) → qomon (the client) → spec; `make lint` checks it (.importlinter).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver.exceptions import ToolError
+
+from qomon_mcp.server.app import Access, QomonServer
+from qomon_mcp.server.completions import register_completions
+from qomon_mcp.server.prompts import register_prompts
+from qomon_mcp.settings import Settings
+from qomon_mcp.toolset_table import TOOLSETS
+
+if TYPE_CHECKING:
+    from qomon_mcp.qomon.client import QomonClient
+    from qomon_mcp.server.registry import ToolSpec
+
+__all__ = ["all_tool_specs", "build_server", "create_server"]
+
+
+def all_tool_specs() -> list[ToolSpec]:
+    """Every tool of every toolset, in the toolset table's order (each module is `toolsets.<name>`)."""
+    specs = []
+    for name in TOOLSETS:
+        toolset = importlib.import_module(f"qomon_mcp.toolsets.{name}").toolset
+        if toolset.name != name:
+            raise RuntimeError(f"qomon_mcp.toolsets.{name} declares the toolset {toolset.name!r}")
+        specs.extend(toolset.tools)
+    return specs
+
+
+def build_server(
+    *, client: Callable[[], QomonClient], access: Callable[[], Access], log_level: str, audit_log: str | None
+) -> QomonServer:
+    """A server with every tool, prompt and resource; `access` decides per caller what is seen."""
+    # Loaded here rather than at the top: the resource handlers import their tools on first read.
+    from qomon_mcp.toolsets.resources import register_resources
+
+    # Tools are registered on first use (QomonServer.specs): a client's `initialize` needs none of them.
+    server = QomonServer(all_tool_specs, client=client, access=access, log_level=log_level, audit_log=audit_log)
+    server.prompt_specs = register_prompts(server)
+    register_completions(server, server.prompt_specs)
+    register_resources(server)
+    return server
+
+
+def create_server(settings: Settings, *, transport: Any = None) -> QomonServer:
+    """The server for one Qomon space, as configured by `settings` (stdio and the CLI)."""
+    client: QomonClient | None = None
+
+    def shared_client() -> QomonClient:
+        nonlocal client
+        if client is None:
+            if settings.api_key is None:
+                raise ToolError("No Qomon API key is configured; set QOMON_API_KEY (or run with --sandbox).")
+            from qomon_mcp.qomon.client import QomonClient
+
+            client = QomonClient.from_settings(settings, transport=transport)
+        return client
+
+    access = Access(
+        read_only=settings.read_only, toolsets=frozenset(settings.toolsets), masked=settings.privacy == "masked"
+    )
+    return build_server(
+        client=shared_client, access=lambda: access, log_level=settings.log_level, audit_log=settings.audit_log
+    )
