@@ -7,9 +7,9 @@ a line that fails gets one JSON-RPC error on stdout (-32700 when it is not JSON,
 not a valid message), carrying the request's id when it can be recovered and null otherwise.
 Lines that pass go on to the SDK unchanged.
 
-Everything this module needs from the SDK beyond its public API sits here, and
-tests/server/test_stdio_hostile.py fails by name if it changes: the server's `_lowlevel_server`
-(what `MCPServer.run_stdio_async` runs) and `stdio_server`'s explicit `stdin` parameter.
+What it needs from the SDK beyond its public API (the low-level server that
+`MCPServer.run_stdio_async` runs) comes from `server/sdk_seam.py`; `stdio_server`'s explicit
+`stdin` parameter is checked there too (tests/server/test_sdk_seam.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import mcp_types as types
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
+
+from qomon_mcp.server.sdk_seam import lowlevel_server
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -189,7 +191,7 @@ async def run_guarded_stdio(server: MCPServer) -> None:
     # newline="\n": a raw carriage return inside a message must not split it into two lines.
     stdin = GuardedStdin(TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n"))
     # The SDK's own `run_stdio_async` runs the same object.
-    lowlevel = server._lowlevel_server
+    lowlevel = lowlevel_server(server)
     async with stdio_server(stdin=stdin) as (read_stream, write_stream):  # type: ignore[arg-type]
         stdin.answer_with(write_stream)
         await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool as SdkTool
 from mcp.shared.exceptions import MCPError
@@ -33,6 +33,7 @@ from qomon_mcp.server import privacy
 from qomon_mcp.server.audit import AuditTrail
 from qomon_mcp.server.quoting import bounded, shortened
 from qomon_mcp.server.schema import slim_schema
+from qomon_mcp.server.sdk_seam import LazyTools, add_request_handler, advertise_output_schema, register_tool
 from qomon_mcp.toolset_table import TOOLSETS
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ async def _accept_log_level(ctx: Any, params: SetLevelRequestParams) -> EmptyRes
     return EmptyResult()
 
 
-class QomonServer(MCPServer):
+class QomonServer(LazyTools):
     """An MCPServer whose tool list and calls are filtered per caller."""
 
     # Confirmation tokens (server/confirm.py): made on first use with a random key, unless the HTTP app gives its own.
@@ -102,7 +103,7 @@ class QomonServer(MCPServer):
         # 2025-era clients (and the conformance suite's logging-set-level) may set a log level; the
         # server sends no log notifications, so there is nothing to filter. The SDK's version gate
         # refuses the method at 2026-07-28, which removed it (SEP-2577).
-        self._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, _accept_log_level)
+        add_request_handler(self, "logging/setLevel", SetLevelRequestParams, _accept_log_level)
 
     @property
     def specs(self) -> dict[str, ToolSpec]:
@@ -119,11 +120,10 @@ class QomonServer(MCPServer):
         self._specs[spec.name] = spec
         # One SDK tool per spec for the whole process: generating its schemas is most of a server's
         # first request, and the remote connector (and each test) makes a server per caller.
-        self._tool_manager._tools[spec.name] = _sdk_tool(spec)
+        register_tool(self, _sdk_tool(spec))
 
-    def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
+    def ensure_tools(self) -> None:
         self.specs  # noqa: B018  # registers the tools if this is the first request to need them
-        return super()._tool_input_schema(name)
 
     def qomon(self) -> QomonClient:
         """The Qomon client of the caller being served."""
@@ -222,7 +222,7 @@ def _sdk_tool(spec: ToolSpec) -> SdkTool:
     )
     tool.parameters = slim_schema(tool.parameters)
     # Validation uses the output model; the advertised schema only loses what results never hold.
-    tool.__dict__["output_schema"] = slim_schema(tool.output_schema, output=True)
+    advertise_output_schema(tool, slim_schema(tool.output_schema, output=True))
     return tool
 
 

@@ -29,6 +29,7 @@ from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
 from qomon_mcp.server.confirm_tokens import ConfirmationRefused, Confirmations, Proposal
+from qomon_mcp.server.sdk_seam import present_signature
 
 __all__ = [
     "Approval",
@@ -153,14 +154,14 @@ def approval(preview: Callable[..., Awaitable[Preview]]) -> Resolve:
     parameters = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in ("ctx", "described", "confirmation", *bound)
     ]
-    ask.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    ask.__annotations__ = {
+    annotations = {
         "ctx": Context,
         "described": Annotated[Preview, Resolve(preview)],
         "confirmation": str | None,
         **dict.fromkeys(bound, Any),
         "return": Elicit[Approval] | Approval,
     }
+    present_signature(ask, inspect.Signature(parameters), annotations)
     # The wire key of the question (module:qualname) names the tool's preview.
     ask.__qualname__ = f"approval[{preview.__name__}]"
     return Resolve(ask)

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from qomon_mcp.qomon.deadline import call_deadline
 from qomon_mcp.server.catalogue import tool_description
 from qomon_mcp.server.explain import Missing, told
+from qomon_mcp.server.sdk_seam import present_signature
 from qomon_mcp.server.shaping import dumps, tool_result
 from qomon_mcp.toolset_table import TOOLSETS
 
@@ -125,9 +126,9 @@ def _shaped(fn: Handler, not_found: Missing | None, *, exact: bool = False) -> C
     signature = inspect.signature(fn)
     parameters = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
     returns = Annotated[CallToolResult, output_model]
-    handler.__signature__ = signature.replace(parameters=parameters, return_annotation=returns)  # type: ignore[attr-defined]
-    handler.__annotations__ = {**hints, "return": returns}
-    del handler.__wrapped__  # type: ignore[attr-defined]  # the SDK must see the handler's own signature
+    present_signature(
+        handler, signature.replace(parameters=parameters, return_annotation=returns), {**hints, "return": returns}
+    )
     return handler
 
 
