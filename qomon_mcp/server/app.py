@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -79,7 +79,7 @@ class QomonServer(MCPServer):
         *,
         client: Callable[[], QomonClient],
         access: Callable[[], Access],
-        log_level: str = "WARNING",
+        log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING",
         audit_log: str | None = None,
     ) -> None:
         super().__init__(

@@ -90,6 +90,7 @@ def confirmations_of(ctx: Context) -> Confirmations:
     book = getattr(server, "confirmations", None)
     if book is None:
         book = Confirmations()
+        # QomonServer declares the attribute; a plain MCPServer (tests) takes it all the same.
         server.confirmations = book  # type: ignore[attr-defined]
     return book
 
@@ -153,6 +154,7 @@ def approval(preview: Callable[..., Awaitable[Preview]]) -> Resolve:
     parameters = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in ("ctx", "described", "confirmation", *bound)
     ]
+    # inspect reads `__signature__` from any callable; typeshed does not declare it on functions.
     ask.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     ask.__annotations__ = {
         "ctx": Context,

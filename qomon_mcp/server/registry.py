@@ -14,7 +14,7 @@ import string
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
@@ -30,6 +30,8 @@ from qomon_mcp.settings import TOOLSETS
 __all__ = ["TOOLSETS", "ToolSpec", "Toolset"]
 
 Handler = Callable[..., Awaitable[BaseModel]]
+# The declared function itself is returned, so a caller (a resource) keeps its precise result type.
+H = TypeVar("H", bound=Handler)
 
 _PAGE_SIZES = frozenset({"limit", "per_page"})
 
@@ -79,7 +81,7 @@ class Toolset:
         open_world: bool,
         not_found: str | None = None,
         exact: bool = False,
-    ) -> Callable[[Handler], Handler]:
+    ) -> Callable[[H], H]:
         """Declare a tool. All four annotations are required, so none is ever left to a client's guess.
 
         `not_found` is the sentence the model reads when Qomon answers 404, formatted
@@ -90,7 +92,7 @@ class Toolset:
         if read_only and destructive:
             raise ValueError("a read-only tool cannot be destructive")
 
-        def declare(fn: Handler) -> Handler:
+        def declare(fn: H) -> H:
             self.tools.append(
                 ToolSpec(
                     name=fn.__name__,
@@ -131,9 +133,10 @@ def _shaped(fn: Handler, not_found: str | None, *, exact: bool = False) -> Calla
     signature = inspect.signature(fn)
     parameters = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
     returns = Annotated[CallToolResult, output_model]
+    # inspect reads `__signature__` from any callable; typeshed does not declare it on functions.
     handler.__signature__ = signature.replace(parameters=parameters, return_annotation=returns)  # type: ignore[attr-defined]
     handler.__annotations__ = {**hints, "return": returns}
-    del handler.__wrapped__  # type: ignore[attr-defined]  # the SDK must see the handler's own signature
+    del handler.__wrapped__  # the SDK must see the handler's own signature
     return handler
 
 
