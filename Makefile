@@ -31,6 +31,7 @@ sandbox: setup
 
 lint: setup
 	$(BIN)/ruff check qomon_mcp tests bench
+	$(BIN)/mypy qomon_mcp
 
 # The connect-page screenshot test needs a Chromium (.ci/run installs Debian's); a machine with
 # only Python and make runs everything else, and is told what was left out.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from qomon_mcp.server.app import Access, QomonServer
+from qomon_mcp.server.app import Access, LogLevel, QomonServer
 from qomon_mcp.server.completions import register_completions
 from qomon_mcp.server.prompts import register_prompts
 from qomon_mcp.settings import Settings
@@ -37,7 +37,7 @@ def all_tool_specs() -> list[ToolSpec]:
 
 
 def build_server(
-    *, client: Callable[[], QomonClient], access: Callable[[], Access], log_level: str, audit_log: str | None
+    *, client: Callable[[], QomonClient], access: Callable[[], Access], log_level: LogLevel, audit_log: str | None
 ) -> QomonServer:
     """A server with every tool, prompt and resource; `access` decides per caller what is seen."""
     # Loaded here rather than at the top: the resource handlers import their tools on first read.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from qomon_mcp import __version__
 
@@ -32,7 +33,7 @@ qomon-mcp tools --help, qomon-mcp sandbox --help, qomon-mcp doctor --help.
 class _Parser(argparse.ArgumentParser):
     """argparse, with a refusal that ends on where to read the options."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: {message}; see {self.prog} --help.\n")
 

@@ -192,6 +192,7 @@ async def run_guarded_stdio(server: MCPServer) -> None:
     stdin = GuardedStdin(TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n"))
     # The SDK's own `run_stdio_async` runs the same object.
     lowlevel = lowlevel_server(server)
+    # The SDK annotates stdin as an anyio AsyncFile but only iterates its lines, as GuardedStdin allows.
     async with stdio_server(stdin=stdin) as (read_stream, write_stream):  # type: ignore[arg-type]
         stdin.answer_with(write_stream)
         await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())

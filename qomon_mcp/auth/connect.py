@@ -156,7 +156,7 @@ class ConnectPage:
             pending,
             api_key=api_key,
             region=region,
-            access=access,  # type: ignore[arg-type]
+            access="write" if access == "write" else "read",  # one of the two, checked above
             masked=privacy == "masked",
         )
         response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})

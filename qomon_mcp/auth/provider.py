@@ -20,6 +20,7 @@ from urllib.parse import quote
 from mcp.server.auth.provider import (
     AuthorizationParams,
     AuthorizeError,
+    OAuthAuthorizationServerProvider,
     TokenError,
     construct_redirect_uri,
 )
@@ -63,8 +64,11 @@ class PendingRequest:
         self.resource: str = claims["res"]
 
 
-class QomonAuthProvider:
-    """Implements the SDK's `OAuthAuthorizationServerProvider` with sealed, self-contained tokens."""
+class QomonAuthProvider(OAuthAuthorizationServerProvider[QomonCode, QomonRefreshToken, QomonAccessToken]):
+    """Implements the SDK's `OAuthAuthorizationServerProvider` with sealed, self-contained tokens.
+
+    Subclassing it keeps the SDK's refusal of the identity-assertion grant (SEP-990), which this server
+    does not enable."""
 
     def __init__(
         self,

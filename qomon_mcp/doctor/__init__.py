@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 import anyio
 import httpx2
@@ -40,8 +40,10 @@ def run_doctor(
 ) -> int:
     """The `doctor` command: settings from QOMON_* and `flags`, the report on `out`, the exit code."""
     out = out or sys.stdout
+    # Settings reads each flag from its text, as it reads QOMON_* variables.
+    given: dict[str, Any] = {name: value for name, value in flags.items() if value is not None}
     try:
-        settings = Settings(**{name: value for name, value in flags.items() if value is not None})
+        settings = Settings(**given)
     except ValidationError as error:
         print(f"qomon-mcp: {settings_problem(error)}", file=sys.stderr)
         return 2

@@ -31,7 +31,7 @@ from qomon_mcp.qomon.models import (
     User,
 )
 from qomon_mcp.spec.endpoints import endpoint
-from qomon_mcp.spec.vocabulary import FORM_TYPES
+from qomon_mcp.spec.vocabulary import FORM_TYPES, FormType
 
 from .shapes import Mismatch, describe, json_type, mismatches
 
@@ -61,11 +61,11 @@ class Read:
         return f"{spec.method} {spec.route.format(**dict(self.path_params))}"
 
 
-def _forms(form_type: str) -> Read:
+def _forms(form_type: FormType) -> Read:
     return Read(
         f"forms: {form_type}",
         "list_forms",
-        lambda client: client.list_forms(form_type),  # type: ignore[arg-type]
+        lambda client: client.list_forms(form_type),
         Form,
         ("forms",),
         path_params=(("type", form_type),),

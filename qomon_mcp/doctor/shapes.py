@@ -71,6 +71,7 @@ def _check(annotation: Any, value: Any, path: str, depth: int) -> list[Mismatch]
                 return []  # a custom reader: whatever it takes is expected
             if isinstance(item, BeforeValidator):
                 try:
+                    # The models' before-validators take the value alone, never pydantic's info argument.
                     value = item.func(value)  # type: ignore[call-arg]
                 except (TypeError, ValueError):
                     return [Mismatch(path, describe(base), json_type(value))]

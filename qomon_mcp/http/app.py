@@ -191,7 +191,9 @@ def create_http_app(
         ]
         # The provider refuses tokens bound to a resource that is none of this server's names itself,
         # so the backend's per-request URL parsing of the same check is left out.
-        backend = BearerAuthBackend(ProviderTokenVerifier(provider))
+        # ProviderTokenVerifier calls only load_access_token, but the SDK annotates it with the base token
+        # models, which our provider's narrower code and refresh-token types cannot match.
+        backend = BearerAuthBackend(ProviderTokenVerifier(provider))  # type: ignore[arg-type]
         app = Starlette(
             routes=routes,
             middleware=[

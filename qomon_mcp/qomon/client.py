@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import anyio
 import httpx2
@@ -41,8 +41,15 @@ from .transport import Answer, Sender, invitation_result, pick
 if TYPE_CHECKING:
     from ..settings import Settings
 
-__all__ = ["FormType", "QomonClient"]
+__all__ = ["FormType", "QomonClient", "SearchOptions"]
 
+
+class SearchOptions(TypedDict, total=False):
+    """The ordering and detail options of `QomonClient.search_contacts`, passed along as a group."""
+
+    sort_attr: str | None
+    sort_asc: bool | None
+    include_interactions: bool
 
 
 def _clean(**params: Any) -> dict[str, Any]:

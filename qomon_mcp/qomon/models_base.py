@@ -77,7 +77,7 @@ class QomonModel(BaseModel):
         return self._raw_fields
 
     @classmethod
-    def model_validate(cls, obj: Any, **options: Any) -> Self:  # type: ignore[override]
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
         # Most answers are well formed: read them first without the validator below on every
         # nested model (a Python call each, which doubled the cost of reading an answer), and
         # set fields aside only when that fails.

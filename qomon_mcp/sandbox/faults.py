@@ -27,6 +27,7 @@ matches (`times=None`: never used up). Kinds:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -202,6 +203,7 @@ def drift_body(body: Any, path: str, value: Any) -> Any:
 
     def walk(node: Any, rest: list[str | int | None]) -> None:
         head, tail = rest[0], rest[1:]
+        indexes: Iterable[int | str]
         if head is None or isinstance(head, int):
             if not isinstance(node, list):
                 return

@@ -53,7 +53,7 @@ def _by_mail(records: Any, mail: str, key: str = "mail") -> Record | None:
 
 
 def _add_user(space: Space, account: Record, role: Record, now: str) -> Record:
-    user = {
+    user: Record = {
         "id": space.next_id(),
         **{field: account.get(field) for field in _PERSON_FIELDS},
         "role": role.get("type"),

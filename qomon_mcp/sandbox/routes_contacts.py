@@ -90,8 +90,9 @@ def _kept_text_answers(space: Space, old: list[Record], new: list[Record], now: 
     answered = {a["form_id"] for a in new}
     kept = []
     for answer in old:
-        form = space.forms.get(answer.get("form_id"))
-        if form and form.get("type") in _ADDITIVE_TYPES and answer["form_id"] in answered:
+        form_id = answer.get("form_id")
+        form = space.forms.get(form_id) if form_id is not None else None
+        if form and form.get("type") in _ADDITIVE_TYPES and form_id in answered:
             kept.append({**answer, "id": space.next_id(), "updated_at": now})
     return kept
 

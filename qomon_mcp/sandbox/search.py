@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from qomon_mcp.sandbox.search_conditions import Condition, Context, Predicate, compile_condition
 from qomon_mcp.sandbox.search_values import QueryError, stored_instant
@@ -64,7 +64,9 @@ def search(
     for contact in selected:
         shown = copy.deepcopy(contact)
         if include_interactions:
-            shown["interactions"] = copy.deepcopy(space.interactions.get(contact.get("id"), []))
+            contact_id = contact.get("id")
+            interactions = space.interactions.get(contact_id, []) if contact_id is not None else []
+            shown["interactions"] = copy.deepcopy(interactions)
         results.append(shown)
     return results
 
@@ -194,5 +196,5 @@ def _sorted(contacts: list[dict[str, Any]], advanced_search: dict[str, Any]) -> 
     return [c for _, c in present] + [c for k, c in keyed if k is None]
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

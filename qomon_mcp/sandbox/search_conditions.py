@@ -114,7 +114,12 @@ class Context:
         return cls(now, by_family, nationbuilder)
 
     def records_of(self, family: str, contact: Record) -> list[Record]:
-        return self.records[family].get(contact.get("id"), [])
+        contact_id = contact.get("id")
+        return self.records[family].get(contact_id, []) if contact_id is not None else []
+
+    def nationbuilder_of(self, contact: Record) -> list[str]:
+        contact_id = contact.get("id")
+        return self.nationbuilder_ids.get(contact_id, []) if contact_id is not None else []
 
 
 Predicate = Callable[[Record, Context], bool]
@@ -161,7 +166,7 @@ def compile_condition(condition: Any, now: datetime) -> Condition:
         return Condition(lambda record, ctx: _sanction_state(read(record), ctx.now, ongoing), family)
     matches = _field_test(attribute, ope, condition, now)
     if attr == "nationbuilderid":
-        return Condition(lambda contact, ctx: matches(ctx.nationbuilder_ids.get(contact.get("id"), [])))
+        return Condition(lambda contact, ctx: matches(ctx.nationbuilder_of(contact)))
     return Condition(lambda item, ctx: matches(read(item)), family if family in _PER_RECORD else None)
 
 

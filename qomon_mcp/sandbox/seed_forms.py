@@ -278,8 +278,12 @@ class FormAnswerer:
             for fid, form in space.forms.items()
         ]
 
-    def answer(self, contact: Record, start: datetime, end: datetime, clock: Clock) -> tuple[list, list]:
-        rng, formdatas, customfields = self.rng, [], []
+    def answer(
+        self, contact: Record, start: datetime, end: datetime, clock: Clock
+    ) -> tuple[list[Record], list[Record]]:
+        rng = self.rng
+        formdatas: list[Record] = []
+        customfields: list[Record] = []
         for q in self.questions:
             if rng.random() >= q.rate:
                 continue

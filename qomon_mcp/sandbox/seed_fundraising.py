@@ -100,7 +100,7 @@ def add_fundraising(space: Space, rng: random.Random, clock: Clock, bundles: int
     ]
     prices: list[tuple[Record, float, bool]] = []
     for name, hidden, items in _MEMBERSHIP_GROUPS:
-        group = {
+        group: Record = {
             "id": _GROUP_IDS + len(space.membership_price_groups),
             "name": name,
             "hidden": hidden,

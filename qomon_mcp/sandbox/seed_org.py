@@ -110,7 +110,7 @@ def add_org(
     """Roles, users, teams and invitations; returns each user with its identity."""
     roles = {}
     for order, (kind, name, _) in enumerate(ROLE_SPECS, start=1):
-        role = {"id": _FIRST_ROLE_ID + order - 1, "name": name, "type": kind, "order": order}
+        role: Record = {"id": _FIRST_ROLE_ID + order - 1, "name": name, "type": kind, "order": order}
         space.roles[role["id"]] = roles[kind] = role
     users = []
     for kind, _, count in ROLE_SPECS:
@@ -184,7 +184,7 @@ def _add_teams(space: Space, rng: random.Random, clock: Clock, users: list[Recor
         members = rng.sample(members_pool, k=rng.randint(3, 10))
         private = name in _PRIVATE_TEAMS
         city = vocab_cities[n % len(vocab_cities)]
-        team = {
+        team: Record = {
             "id": space.next_id(),
             "name": name,
             "description": f"{name}: coordination of members and volunteers." if n % 4 else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from qomon_mcp.sandbox.web import fail
 
@@ -23,7 +23,7 @@ __all__ = [
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def is_email(value: object) -> bool:
+def is_email(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_EMAIL.match(value))
 
 

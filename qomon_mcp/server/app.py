@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -43,7 +43,9 @@ if TYPE_CHECKING:
     from qomon_mcp.server.prompts import PromptSpec
     from qomon_mcp.server.registry import ToolSpec
 
-__all__ = ["Access", "QomonServer", "qomon_client"]
+__all__ = ["Access", "LogLevel", "QomonServer", "qomon_client"]
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 INSTRUCTIONS = """\
 Tools for one Qomon space (a CRM for political and nonprofit organizing): contacts, search, \
@@ -84,7 +86,7 @@ class QomonServer(LazyTools):
         *,
         client: Callable[[], QomonClient],
         access: Callable[[], Access],
-        log_level: str = "WARNING",
+        log_level: LogLevel = "WARNING",
         audit_log: str | None = None,
     ) -> None:
         super().__init__(

@@ -91,6 +91,7 @@ def confirmations_of(ctx: Context) -> Confirmations:
     book = getattr(server, "confirmations", None)
     if book is None:
         book = Confirmations()
+        # QomonServer declares the attribute; a plain MCPServer (tests) takes it all the same.
         server.confirmations = book  # type: ignore[attr-defined]
     return book
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mcp.server.mcpserver.prompts.base import Message, Prompt, PromptArgument, UserMessage
 from mcp.shared.exceptions import MCPError
@@ -149,4 +149,5 @@ class _FilePrompt(Prompt):
     """A prompt whose arguments are checked by its spec, so that every mistake reads as one sentence."""
 
     async def render(self, arguments: dict[str, Any] | None, context: Any) -> list[Message]:
-        return [UserMessage(self.fn(arguments or {}))]
+        # `fn` is always a PromptSpec's `render` (register_prompts): it returns the text; the SDK types it loosely.
+        return [UserMessage(cast(str, self.fn(arguments or {})))]

@@ -13,7 +13,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
@@ -28,6 +28,8 @@ from qomon_mcp.toolset_table import TOOLSETS
 __all__ = ["ToolSpec", "Toolset"]
 
 Handler = Callable[..., Awaitable[BaseModel]]
+# The declared function itself is returned, so a caller (a resource) keeps its precise result type.
+H = TypeVar("H", bound=Handler)
 
 _PAGE_SIZES = frozenset({"limit", "per_page"})
 
@@ -77,7 +79,7 @@ class Toolset:
         open_world: bool,
         not_found: Missing | None = None,
         exact: bool = False,
-    ) -> Callable[[Handler], Handler]:
+    ) -> Callable[[H], H]:
         """Declare a tool. All four annotations are required, so none is ever left to a client's guess.
 
         `not_found` names the record a 404 is about and the argument holding its id
@@ -88,7 +90,7 @@ class Toolset:
         if read_only and destructive:
             raise ValueError("a read-only tool cannot be destructive")
 
-        def declare(fn: Handler) -> Handler:
+        def declare(fn: H) -> H:
             self.tools.append(
                 ToolSpec(
                     name=fn.__name__,

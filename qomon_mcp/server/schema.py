@@ -29,7 +29,7 @@ __all__ = ["slim_schema"]
 
 _NULL = {"type": "null"}
 _MAPS = ("properties", "$defs", "definitions", "patternProperties")
-_IMPLIED_DEFAULTS = (False, [])
+_IMPLIED_DEFAULTS: tuple[object, ...] = (False, [])
 _INTEGER_OR_NUMBER = ({"type": "integer"}, {"type": "number"})
 
 

@@ -73,7 +73,8 @@ def present_signature(fn: Callable[..., Any], signature: inspect.Signature, anno
     The SDK builds a tool's schemas with `inspect.signature` and `typing.get_type_hints`, which
     follow `__wrapped__` back to the original function: a wrapper must drop it to be read as itself.
     """
+    # inspect reads `__signature__` from any callable; typeshed does not declare it on functions.
     fn.__signature__ = signature  # type: ignore[attr-defined]
     fn.__annotations__ = annotations
     if hasattr(fn, "__wrapped__"):
-        del fn.__wrapped__  # type: ignore[attr-defined]
+        del fn.__wrapped__

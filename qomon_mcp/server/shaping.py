@@ -21,7 +21,7 @@ __all__ = ["MAX_RESULT_BYTES", "THIRD_PARTY_FIELDS", "compact", "dumps", "shaped
 # Larger results crowd out the conversation; clients also cap what they show.
 MAX_RESULT_BYTES = 48_000
 
-_EMPTY = (None, "", [], {})
+_EMPTY: tuple[object, ...] = (None, "", [], {})
 
 # Keys (and search-table columns) whose values people in the space wrote or can write. A
 # server's own sentence (`note`, `notice`, `summary`) is not among them and never quotes them.

@@ -24,6 +24,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
+from qomon_mcp.qomon.client import SearchOptions
 from qomon_mcp.qomon.errors import NotFound
 from qomon_mcp.qomon.models import Contact
 from qomon_mcp.server import privacy
@@ -100,7 +101,7 @@ async def search(
             return SearchHits()
     parsed = read_query(query)
     # Without any term, the most recently changed contacts are the useful sample.
-    order = {"sort_attr": "lastchange", "sort_asc": False} if parsed is None else {}
+    order: SearchOptions = {"sort_attr": "lastchange", "sort_asc": False} if parsed is None else {}
     found = await client.search_contacts(to_qomon(parsed), per_page=MAX_RESULTS, **order)
     return SearchHits(results=[_hit(contact) for contact in found if contact.id is not None])
 

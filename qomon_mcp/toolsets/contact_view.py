@@ -9,7 +9,7 @@ out too: `black_list` and `address_invalid` appear only when true.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -24,7 +24,7 @@ ContactField = Literal[
     "name", "mail", "phone", "mobile", "address", "gender", "birthdate", "birthplace", "tags",
     "answers", "custom_fields", "notes", "black_list", "actions", "users", "dates",
 ]
-CONTACT_FIELDS: tuple[str, ...] = ContactField.__args__  # type: ignore[attr-defined]
+CONTACT_FIELDS: tuple[ContactField, ...] = get_args(ContactField)
 
 AnswerValues = dict[str, str | list[str]]
 

@@ -20,7 +20,7 @@ from pydantic import Field, StrictInt
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.deadline import step
 from qomon_mcp.qomon.errors import QomonError
-from qomon_mcp.qomon.models import Bundle
+from qomon_mcp.qomon.models import Bundle, Donation, Membership, Transaction
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirmation, require_approval
 from qomon_mcp.server.explain import Missing
@@ -99,7 +99,8 @@ async def get_fundraising_reference(
 ) -> ReferenceView:
     # Always fresh: the caller is looking, and the write checks then start from the same data.
     reference = await fundraising_reference(qomon_client(ctx), refresh=True)
-    settings, notes = reference.settings, []
+    settings = reference.settings
+    notes: list[str] = []
     view = ReferenceView()
     if kind in ("all", "settings"):
         view.payment_method_kinds = settings.payment_method_kinds
@@ -125,8 +126,8 @@ async def get_fundraising_reference(
                 PriceView(id=group.id, name=group.name, hidden=group.hidden or None, price_ids=ids)
             )
     if kind in ("all", "donation_prices"):
-        prices = _capped(reference.donation_prices, "donation_prices", kind, notes)
-        view.donation_prices = [price_view(p) for p in prices]
+        donation_prices = _capped(reference.donation_prices, "donation_prices", kind, notes)
+        view.donation_prices = [price_view(p) for p in donation_prices]
     if kind == "all" and any(s.archived for s in reference.statuses):
         notes.append("Archived statuses are left out; ask for kind='statuses' to see them.")
     view.note = " ".join(notes) or None
@@ -165,7 +166,7 @@ async def get_bundles(
     page = await client.list_bundles(limit=limit, offset=offset)
     bundles = page.bundles
     total = page.total if page.total is not None else offset + len(bundles)
-    notes = []
+    notes: list[str] = []
     if contact_id is not None:
         bundles = [b for b in bundles if _involves(b, contact_id)]
         notes.append(
@@ -179,7 +180,7 @@ async def get_bundles(
 
 
 def _involves(bundle: Bundle, contact_id: int) -> bool:
-    items = [*bundle.transactions, *bundle.memberships, *bundle.donations]
+    items: list[Transaction | Membership | Donation] = [*bundle.transactions, *bundle.memberships, *bundle.donations]
     return any(str(item.contact_id) == str(contact_id) for item in items)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, ValidationError
 
-from qomon_mcp.qomon.models import Donation, Membership, Transaction
+from qomon_mcp.qomon.models import Donation, DonationPrice, Membership, MembershipPrice, Transaction
 from qomon_mcp.server.quoting import quoted
 from qomon_mcp.toolsets.arguments import Cents, ExternalId, Id, PositiveCents
 from qomon_mcp.toolsets.fundraising_reference import FundraisingReference
@@ -219,7 +219,7 @@ def checked_item(
             missing = sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]})
             raise ToolError(f"{where} is a new {array[:-1]} (no id) and needs valid {', '.join(missing)}.") from None
     wire = {name.removesuffix("_cents"): value for name, value in fields.items()}
-    price = None
+    price: MembershipPrice | DonationPrice | None = None
     for name, value in wire.items():
         if name == "payment_method_kind":
             wire[name] = reference.check_payment_method(where, value)
@@ -248,13 +248,13 @@ def checked_item(
     return merged
 
 
-def _price_defaults(where: str, wire: dict[str, Any], price: Any) -> None:
+def _price_defaults(where: str, wire: dict[str, Any], price: MembershipPrice | DonationPrice | None) -> None:
     listed = price.amount if price is not None and price.amount else None
     if listed is not None:
         wire.setdefault("amount", listed)
-    if "amount" not in wire and price is None:
-        raise ToolError(f"{where} needs amount_cents, or a price (donation_price_id) that has an amount.")
     if "amount" not in wire:
+        if price is None:
+            raise ToolError(f"{where} needs amount_cents, or a price (donation_price_id) that has an amount.")
         raise ToolError(f"{where} needs amount_cents: its price {price.name!r} has no fixed amount.")
     wire.setdefault("amount_initial", listed if listed is not None else wire["amount"])
 

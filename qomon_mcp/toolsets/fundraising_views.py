@@ -256,10 +256,12 @@ _NOISE = frozenset({"id", "created_at", "updated_at", "CreatedAt"})
 def history_view(entry: BundleHistoryEntry) -> HistoryView:
     old = entry.old if isinstance(entry.old, dict) else None
     new = entry.new if isinstance(entry.new, dict) else None
-    if old is None and new is not None:
-        change, fields = "created", {}
-    elif new is None:  # with neither side sent, what happened is unknown rather than a deletion
+    change: str | None
+    fields: dict[str, Any]
+    if new is None:  # with neither side sent, what happened is unknown rather than a deletion
         change, fields = ("deleted" if old is not None else None), {}
+    elif old is None:
+        change, fields = "created", {}
     else:
         change = "updated"
         keys = [k for k in {**old, **new} if k not in _NOISE and old.get(k) != new.get(k)]

@@ -87,7 +87,8 @@ async def refund_preview(
     unchanged = target == already and str(transaction.get("status_id")) == str(status.id)
     transaction.update(status_id=status.id, reimbursed_amount=target)
     # The refunded money comes off the memberships, then the donations, never below zero.
-    left, lowered = target - already, {"memberships": [], "donations": []}
+    left = target - already
+    lowered: dict[str, list[dict[str, Any]]] = {"memberships": [], "donations": []}
     for array in lowered:
         for item in current[array]:
             cut = min(left, item.get("amount") or 0)

@@ -78,7 +78,7 @@ def register_resources(server: QomonServer) -> None:
             raise ResourceError(f"Unknown form type {type!r}; use one of: {', '.join(FORM_TYPES)}.")
         from qomon_mcp.toolsets.forms import get_forms
 
-        return await read("forms", lambda: get_forms(ctx, form_type=type))  # type: ignore[arg-type]
+        return await read("forms", lambda: get_forms(ctx, form_type=type))
 
     @server.toolset_resource(
         "qomon://search/attributes",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field, SkipValidation, StrictInt, WithJsonSchema
 
-from qomon_mcp.qomon.client import QomonClient
+from qomon_mcp.qomon.client import QomonClient, SearchOptions
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.search_attributes import SORT_ATTRIBUTES
@@ -27,7 +27,10 @@ DEFAULT_PER_PAGE = 50
 # A sync fetches to the end; this many contacts is a generous first window.
 SYNC_LIMIT = 1000
 
-SortAttr = Literal[SORT_ATTRIBUTES]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    SortAttr = str  # built from the spec table at run time, which a type checker cannot evaluate
+else:
+    SortAttr = Literal[SORT_ATTRIBUTES]
 # Any JSON value, spelled as typed branches: strict schema linters flag a bare `{}`.
 _CELL_TYPES = ("string", "number", "boolean", "array", "object", "null")
 Cell = Annotated[Any, WithJsonSchema({"anyOf": [{"type": name} for name in _CELL_TYPES]})]
@@ -88,7 +91,7 @@ async def search_contacts(
         limit = limit or SYNC_LIMIT
     qomon_query, forms = await _prepared(client, query, updated_since=updated_since, load_forms=decodes)
     size = per_page or (page_size_for(limit) if limit else DEFAULT_PER_PAGE)
-    options = {"sort_attr": sort_attr, "sort_asc": sort_asc, "include_interactions": include_interactions}
+    options = SearchOptions(sort_attr=sort_attr, sort_asc=sort_asc, include_interactions=include_interactions)
     if limit is None:
         batch = await client.search_contacts(qomon_query, per_page=size, page=page, **options)
         pages = Pages(contacts=batch, last_page=page, more=len(batch) >= size)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
-from qomon_mcp.qomon.client import QomonClient
+from qomon_mcp.qomon.client import QomonClient, SearchOptions
 from qomon_mcp.qomon.models import Contact
 
 __all__ = ["MAX_PAGES", "Pages", "fetch_pages", "page_size_for"]
@@ -48,7 +48,7 @@ async def fetch_pages(
     per_page: int,
     limit: int,
     progress: Progress | None = None,
-    **options: Any,
+    **options: Unpack[SearchOptions],
 ) -> Pages:
     """Pages from `page` on, until a short page or `limit` contacts; each contact once."""
     result = Pages(last_page=page)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
@@ -32,8 +32,13 @@ __all__ = [
     "with_condition",
 ]
 
-Attr = Literal[tuple(ATTRIBUTES)]  # type: ignore[valid-type]
-Operator = Literal[tuple(OPERATORS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    # Built from the spec tables at run time, which a type checker cannot evaluate: it sees strings.
+    Attr = str
+    Operator = str
+else:
+    Attr = Literal[tuple(ATTRIBUTES)]
+    Operator = Literal[tuple(OPERATORS)]
 Match = Literal["all", "at_least_one"]
 
 _GROUP_KEYS = {"$all": "all", "$at_least_one": "at_least_one"}

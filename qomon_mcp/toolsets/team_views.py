@@ -322,8 +322,11 @@ def outcomes(raw: Any, sent: list[str], status: str) -> list[str]:
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and item.get("status") == status:
             index = item.get("index")
-            in_range = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(sent)
-            email = sent[index] if in_range else item.get("email")
+            email: str | None
+            if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(sent):
+                email = sent[index]
+            else:
+                email = item.get("email")
             if email in sent:
                 found.append(email)
     return found
@@ -352,8 +355,11 @@ def failures(items: list[Any], sent: list[str]) -> list[Failed]:
         if not isinstance(item, dict):
             continue
         index = item.get("index")
-        in_range = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(sent)
-        email = sent[index] if in_range else item.get("email")
+        email: str | None
+        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(sent):
+            email = sent[index]
+        else:
+            email = item.get("email")
         reason = item.get("error") or item.get("reason") or item.get("message")
         found.append(Failed(email=email if email in sent else None, reason=safe_reason(reason)))
     return found

@@ -145,6 +145,7 @@ async def settle(
     if action == "delete" and isinstance(error, errors.NotFound):
         # The record was read just before (the confirmation's preview): a 404 now means it is gone,
         # typically because a first attempt whose answer was lost did delete it.
+        # A delete's check answers True or None, so T is bool here; a TypeVar cannot say so.
         return True  # type: ignore[return-value]
     if not answer_lost(error):
         raise error
