@@ -32,6 +32,9 @@ sandbox: setup
 lint: setup
 	$(BIN)/ruff check qomon_mcp tests bench
 	$(BIN)/mypy qomon_mcp
+	# The import contracts of pyproject.toml: layers that only look down, an emulator that reads only
+	# the spec tables, no import cycle (.import_linter_cache is git-ignored).
+	$(BIN)/lint-imports --no-logo >/dev/null || $(BIN)/lint-imports --no-logo --no-cache
 
 # The connect-page screenshot test needs a Chromium (.ci/run installs Debian's); a machine with
 # only Python and make runs everything else, and is told what was left out.
