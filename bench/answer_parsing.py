@@ -33,7 +33,7 @@ import httpx2
 
 from qomon_mcp.qomon import models as current
 from qomon_mcp.sandbox.app import create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 
 KEY = DEMO_KEYS["eu"]
 ROOT = Path(__file__).resolve().parents[1]

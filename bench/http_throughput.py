@@ -47,7 +47,7 @@ def _upstream(kind: str, keys: int) -> Any:
     """The EU demo space under `keys` bench keys, replayed (canned) or live (sandbox)."""
     from qomon_mcp.http.upstream import RegionRouter, SharedTransport
     from qomon_mcp.sandbox.app import Sandbox
-    from qomon_mcp.sandbox.seed import DEMO_KEYS, build_demo_spaces
+    from qomon_mcp.sandbox.seed.demo import DEMO_KEYS, build_demo_spaces
 
     space = build_demo_spaces()[DEMO_KEYS["eu"]]
     sandbox = Sandbox({_bench_key(i): space for i in range(keys)}, burst=10**9, rate=1e9, upsert_delay=0.01)

@@ -27,7 +27,7 @@ import anyio
 
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.sandbox.app import create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 
 KEY = DEMO_KEYS["eu"]
 

@@ -39,7 +39,7 @@ def open_demo(sandbox_file: str | None = None) -> Demo:
     if sandbox_file is None:
         return Demo(create_demo_sandbox(clock=real_clock).transport())
     from qomon_mcp.sandbox.persist import DEMO_SPACE_KEYS, PersistedSandbox, SpaceFile
-    from qomon_mcp.sandbox.seed import build_demo_spaces
+    from qomon_mcp.sandbox.seed.demo import build_demo_spaces
 
     store = SpaceFile(sandbox_file)
     spaces = store.load(DEMO_SPACE_KEYS, lambda: build_demo_spaces(clock=real_clock))
@@ -56,7 +56,7 @@ def build_server(*, sandbox: bool, demo: Demo | None = None, **flags: Any) -> Qo
     if not sandbox:
         return create_server(settings)
 
-    from qomon_mcp.sandbox.seed import DEMO_KEYS
+    from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 
     demo = demo or open_demo()
     settings = settings.model_copy(update={"api_key": SecretStr(DEMO_KEYS[settings.region]), "base_url": None})

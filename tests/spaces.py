@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import build_demo_spaces
+from qomon_mcp.sandbox.seed.demo import build_demo_spaces
 from qomon_mcp.sandbox.space import Space
 
 __all__ = ["demo_sandbox", "demo_spaces"]

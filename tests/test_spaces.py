@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from qomon_mcp.sandbox.app import create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS, NEXT_YEAR_NOW
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS, NEXT_YEAR_NOW
 from qomon_mcp.sandbox.space import Space
 from tests.spaces import demo_sandbox
 

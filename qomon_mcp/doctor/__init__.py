@@ -64,7 +64,7 @@ def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:
     """The embedded demo spaces, both regions; a demo key in QOMON_API_KEY picks its space."""
     # Imported here, so that checking a real space never builds the demo spaces.
     from qomon_mcp.http.upstream import sandbox_upstream
-    from qomon_mcp.sandbox.seed import DEMO_KEYS, NO_FUNDRAISING_KEY
+    from qomon_mcp.sandbox.seed.demo import DEMO_KEYS, NO_FUNDRAISING_KEY
 
     known = {*DEMO_KEYS.values(), NO_FUNDRAISING_KEY}
     given = settings.api_key.get_secret_value() if settings.api_key else None

@@ -36,7 +36,7 @@ def serve(settings: Settings, *, sandbox: bool = False, no_auth: bool = False, s
     no_auth_key = None
     if sandbox:
         from qomon_mcp.sandbox.persist import SandboxFileError
-        from qomon_mcp.sandbox.seed import DEMO_KEYS
+        from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 
         try:
             upstream, _ = sandbox_upstream(sandbox_file=sandbox_file)

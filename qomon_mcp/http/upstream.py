@@ -71,7 +71,7 @@ def sandbox_upstream(
     `sandbox_file` they are read from and saved to that file (`SandboxFileError` if unusable).
     """
     from qomon_mcp.sandbox.app import Sandbox
-    from qomon_mcp.sandbox.seed import build_demo_spaces
+    from qomon_mcp.sandbox.seed.demo import build_demo_spaces
     from qomon_mcp.sandbox.space import real_clock
 
     def build() -> dict[str, Any]:

@@ -17,22 +17,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from qomon_mcp.sandbox import (
-    routes_contacts,
-    routes_forms_actions,
-    routes_fundraising,
-    routes_search,
-    routes_teams,
-    routes_upsert,
-    routes_users,
-)
 from qomon_mcp.sandbox.faults import Faults
 from qomon_mcp.sandbox.gate import Gate
 from qomon_mcp.sandbox.ratelimit import RateLimiter
 from qomon_mcp.sandbox.requestlog import MAX_LOGGED, RequestLog
+from qomon_mcp.sandbox.routes import contacts, forms_actions, fundraising, search, teams, upsert, users
+from qomon_mcp.sandbox.rules.upsert import UpsertQueue
 from qomon_mcp.sandbox.space import Now, Space
 from qomon_mcp.sandbox.transport import SandboxTransport
-from qomon_mcp.sandbox.upsert import UpsertQueue
 from qomon_mcp.sandbox.web import ApiError, api_error_response
 from qomon_mcp.spec.endpoints import ENDPOINTS
 
@@ -42,13 +34,13 @@ __all__ = ["Sandbox", "create_demo_sandbox"]
 def _handlers() -> dict[str, Any]:
     handlers: dict[str, Any] = {}
     for module in (
-        routes_contacts,
-        routes_upsert,
-        routes_search,
-        routes_forms_actions,
-        routes_users,
-        routes_teams,
-        routes_fundraising,
+        contacts,
+        upsert,
+        search,
+        forms_actions,
+        users,
+        teams,
+        fundraising,
     ):
         handlers.update(module.HANDLERS)
     missing = {e.name for e in ENDPOINTS} - set(handlers)
@@ -113,6 +105,6 @@ def create_demo_sandbox(
     clock is pinned there (tests); `clock=real_clock` dates them from today and keeps
     reading real time (a sandbox for people).
     """
-    from qomon_mcp.sandbox.seed import build_demo_spaces
+    from qomon_mcp.sandbox.seed.demo import build_demo_spaces
 
     return Sandbox(build_demo_spaces(seed=seed, now=now, clock=clock, contacts=contacts), **kwargs)

@@ -29,11 +29,11 @@ from starlette.routing import Match, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS, NO_FUNDRAISING_KEY
+from qomon_mcp.sandbox.rules.upsert import apply_upsert
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS, NO_FUNDRAISING_KEY
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.sandbox.space_codec import SpaceDecodeError, decode_space, encode_space
 from qomon_mcp.sandbox.transport import SandboxTransport
-from qomon_mcp.sandbox.upsert import apply_upsert
 from qomon_mcp.spec.endpoints import endpoint
 
 __all__ = ["DEMO_SPACE_KEYS", "PersistedSandbox", "SandboxFileError", "SpaceFile"]

@@ -56,7 +56,7 @@ def serve_sandbox(
 
     from qomon_mcp.sandbox.app import Sandbox
     from qomon_mcp.sandbox.persist import PersistedSandbox, SandboxFileError, SpaceFile
-    from qomon_mcp.sandbox.seed import DEMO_KEYS, build_demo_space
+    from qomon_mcp.sandbox.seed.demo import DEMO_KEYS, build_demo_space
     from qomon_mcp.sandbox.space import Space, real_clock
 
     key = api_key or DEMO_KEYS[region]

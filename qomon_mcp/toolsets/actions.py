@@ -13,7 +13,7 @@ from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.explain import missing
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.vocabulary import ActionType
-from qomon_mcp.toolsets.arguments import Id
+from qomon_mcp.toolsets.helpers.arguments import Id
 
 __all__ = ["toolset"]
 

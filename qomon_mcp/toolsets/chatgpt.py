@@ -31,10 +31,10 @@ from qomon_mcp.server import privacy
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.explain import Missing
 from qomon_mcp.server.registry import Toolset
-from qomon_mcp.toolsets.contact_view import AnswerValues, ContactView, contact_view, one_line
-from qomon_mcp.toolsets.forms_directory import forms_directory
-from qomon_mcp.toolsets.search_checks import checked_query
-from qomon_mcp.toolsets.search_query import Condition, Group, Query, to_qomon
+from qomon_mcp.toolsets.helpers.contact_view import AnswerValues, ContactView, contact_view, one_line
+from qomon_mcp.toolsets.helpers.forms_directory import forms_directory
+from qomon_mcp.toolsets.helpers.search_checks import checked_query
+from qomon_mcp.toolsets.helpers.search_query import Condition, Group, Query, to_qomon
 
 __all__ = ["ContactDocument", "SearchHit", "SearchHits", "contact_url", "read_query", "toolset"]
 

@@ -14,9 +14,9 @@ from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirmation, require_approval
 from qomon_mcp.server.explain import Missing, explain
 from qomon_mcp.server.registry import Toolset
-from qomon_mcp.toolsets.arguments import Id
-from qomon_mcp.toolsets.contact_view import ContactField, ContactView, contact_view
-from qomon_mcp.toolsets.contact_writes import (
+from qomon_mcp.toolsets.helpers.arguments import Id
+from qomon_mcp.toolsets.helpers.contact_view import ContactField, ContactView, contact_view
+from qomon_mcp.toolsets.helpers.contact_writes import (
     AddressInput,
     AnswerInput,
     AnswerRemoval,
@@ -24,9 +24,9 @@ from qomon_mcp.toolsets.contact_writes import (
     check_date,
     contact_payload,
 )
-from qomon_mcp.toolsets.forms_directory import forms_directory
-from qomon_mcp.toolsets.previews import ContactApproval, ContactPreview
-from qomon_mcp.toolsets.uncertain import (
+from qomon_mcp.toolsets.helpers.forms_directory import forms_directory
+from qomon_mcp.toolsets.helpers.previews import ContactApproval, ContactPreview
+from qomon_mcp.toolsets.helpers.uncertain import (
     RECORDS,
     answer_lost,
     contact_matches,
@@ -35,7 +35,7 @@ from qomon_mcp.toolsets.uncertain import (
     settle,
     unverifiable,
 )
-from qomon_mcp.toolsets.upsert_check import UpsertRecord, checked_records, unmatchable
+from qomon_mcp.toolsets.helpers.upsert_check import UpsertRecord, checked_records, unmatchable
 
 __all__ = ["toolset"]
 

@@ -13,9 +13,9 @@ from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.explain import Missing
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.vocabulary import FORM_TYPES, FormType
-from qomon_mcp.toolsets.arguments import Id
-from qomon_mcp.toolsets.forms_directory import FormsDirectory, forms_directory
-from qomon_mcp.toolsets.upsert_check import FORM_FAMILIES
+from qomon_mcp.toolsets.helpers.arguments import Id
+from qomon_mcp.toolsets.helpers.forms_directory import FormsDirectory, forms_directory
+from qomon_mcp.toolsets.helpers.upsert_check import FORM_FAMILIES
 
 __all__ = ["toolset"]
 

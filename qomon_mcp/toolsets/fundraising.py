@@ -25,9 +25,9 @@ from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.confirm import Confirmation, require_approval
 from qomon_mcp.server.explain import Missing
 from qomon_mcp.server.registry import Toolset
-from qomon_mcp.toolsets.arguments import Id, Offset, PositiveCents
-from qomon_mcp.toolsets.bundle_contacts import require_contacts
-from qomon_mcp.toolsets.fundraising_items import (
+from qomon_mcp.toolsets.helpers.arguments import Id, Offset, PositiveCents
+from qomon_mcp.toolsets.helpers.bundle_contacts import require_contacts
+from qomon_mcp.toolsets.helpers.fundraising_items import (
     ARRAYS,
     DonationChange,
     MembershipChange,
@@ -36,8 +36,8 @@ from qomon_mcp.toolsets.fundraising_items import (
     complete_item,
     products_fit,
 )
-from qomon_mcp.toolsets.fundraising_reference import FundraisingReference, fundraising_reference
-from qomon_mcp.toolsets.fundraising_views import (
+from qomon_mcp.toolsets.helpers.fundraising_reference import FundraisingReference, fundraising_reference
+from qomon_mcp.toolsets.helpers.fundraising_views import (
     BundlesView,
     BundleWritten,
     PriceView,
@@ -48,9 +48,9 @@ from qomon_mcp.toolsets.fundraising_views import (
     price_view,
     status_view,
 )
-from qomon_mcp.toolsets.previews import BundleApproval, BundlePreview
-from qomon_mcp.toolsets.refund_plan import RefundApproval, RefundPreview
-from qomon_mcp.toolsets.uncertain import RECORDS, bundle_holds, find_bundle, gone, settle
+from qomon_mcp.toolsets.helpers.previews import BundleApproval, BundlePreview
+from qomon_mcp.toolsets.helpers.refund_plan import RefundApproval, RefundPreview
+from qomon_mcp.toolsets.helpers.uncertain import RECORDS, bundle_holds, find_bundle, gone, settle
 
 __all__ = ["toolset"]
 

@@ -11,13 +11,20 @@ from qomon_mcp.qomon.client import QomonClient, SearchOptions
 from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.search_attributes import SORT_ATTRIBUTES
-from qomon_mcp.toolsets.arguments import Offset
-from qomon_mcp.toolsets.contact_table import contact_table
-from qomon_mcp.toolsets.contact_view import ContactField, contact_view
-from qomon_mcp.toolsets.forms_directory import FormsDirectory, forms_directory
-from qomon_mcp.toolsets.search_checks import check_date, checked_query, needs_forms
-from qomon_mcp.toolsets.search_paging import MAX_PAGES, Pages, fetch_pages, page_size_for
-from qomon_mcp.toolsets.search_query import Condition, Query, QueryArgument, parse_query, to_qomon, with_condition
+from qomon_mcp.toolsets.helpers.arguments import Offset
+from qomon_mcp.toolsets.helpers.contact_table import contact_table
+from qomon_mcp.toolsets.helpers.contact_view import ContactField, contact_view
+from qomon_mcp.toolsets.helpers.forms_directory import FormsDirectory, forms_directory
+from qomon_mcp.toolsets.helpers.search_checks import check_date, checked_query, needs_forms
+from qomon_mcp.toolsets.helpers.search_paging import MAX_PAGES, Pages, fetch_pages, page_size_for
+from qomon_mcp.toolsets.helpers.search_query import (
+    Condition,
+    Query,
+    QueryArgument,
+    parse_query,
+    to_qomon,
+    with_condition,
+)
 
 __all__ = ["CountResult", "SearchResult", "toolset"]
 

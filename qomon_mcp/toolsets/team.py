@@ -15,9 +15,9 @@ from qomon_mcp.server.confirm import Confirmation, require_approval
 from qomon_mcp.server.explain import Missing, missing
 from qomon_mcp.server.quoting import shortened
 from qomon_mcp.server.registry import Toolset
-from qomon_mcp.toolsets.arguments import Id, Offset
-from qomon_mcp.toolsets.contact_writes import AddressInput
-from qomon_mcp.toolsets.previews import (
+from qomon_mcp.toolsets.helpers.arguments import Id, Offset
+from qomon_mcp.toolsets.helpers.contact_writes import AddressInput
+from qomon_mcp.toolsets.helpers.previews import (
     AccessApproval,
     AccessPreview,
     MessageApproval,
@@ -27,8 +27,8 @@ from qomon_mcp.toolsets.previews import (
     TeamApproval,
     TeamPreview,
 )
-from qomon_mcp.toolsets.team_address import merged_address
-from qomon_mcp.toolsets.team_views import (
+from qomon_mcp.toolsets.helpers.team_address import merged_address
+from qomon_mcp.toolsets.helpers.team_views import (
     EMAIL_PATTERN,
     Changed,
     Deleted,
@@ -56,7 +56,7 @@ from qomon_mcp.toolsets.team_views import (
     team_view,
     user_view,
 )
-from qomon_mcp.toolsets.uncertain import (
+from qomon_mcp.toolsets.helpers.uncertain import (
     RECORDS,
     answer_lost,
     find_invitations,

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx2
 import pytest
 
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.deploy.files import adapt_caddyfile, tool
 from tests.http.flows import Flow
 from tests.http.support import mcp_client, served

@@ -14,7 +14,7 @@ from qomon_mcp.doctor import run_doctor
 from qomon_mcp.doctor.reads import READS
 from qomon_mcp.http.upstream import sandbox_upstream
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEFAULT_NOW, DEMO_KEYS, NO_FUNDRAISING_KEY, build_demo_spaces
+from qomon_mcp.sandbox.seed.demo import DEFAULT_NOW, DEMO_KEYS, NO_FUNDRAISING_KEY, build_demo_spaces
 from qomon_mcp.spec.endpoints import endpoint
 from tests.spaces import demo_sandbox
 

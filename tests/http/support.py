@@ -33,7 +33,7 @@ from qomon_mcp.auth.documents import MetadataDocuments
 from qomon_mcp.http.app import HttpApp, create_http_app
 from qomon_mcp.http.upstream import sandbox_upstream
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import build_demo_spaces
+from qomon_mcp.sandbox.seed.demo import build_demo_spaces
 from qomon_mcp.settings import Settings
 
 SECRET = "test:" + "s" * 48

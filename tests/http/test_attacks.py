@@ -9,7 +9,7 @@ import pytest
 
 from qomon_mcp.auth.keys import Keyring
 from qomon_mcp.auth.tokens import Grant
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.spec.endpoints import ENDPOINTS
 from tests.http.flows import Flow, pkce, query_of
 from tests.http.support import rpc, served

@@ -14,7 +14,7 @@ import httpx2
 import pytest
 
 from qomon_mcp.auth.documents import DocumentRefused, MetadataDocuments
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.http.support import REDIRECT_URI, Browser, MemoryStorage, mcp_client, oauth, served
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,7 @@ import httpx2
 import pytest
 
 from qomon_mcp.assemble import all_tool_specs
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.server.app import Access
 from qomon_mcp.settings import Settings
 from tests.http.support import SERVER_THREAD, Browser, MemoryStorage, connected, mcp_client, oauth, rpc, served

@@ -7,7 +7,7 @@ import random
 import anyio
 import pytest
 
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.http.support import Browser, mcp_client, oauth, served
 
 pytestmark = pytest.mark.anyio

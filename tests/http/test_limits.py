@@ -15,7 +15,7 @@ import httpx2
 import pytest
 
 from qomon_mcp.http.limits import MAX_HEADER_BYTES, BodyLimits
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.http.flows import Flow
 from tests.http.support import served
 

@@ -12,7 +12,7 @@ import dataclasses
 import httpx2
 import pytest
 
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.http.support import Browser, Served, connected, mcp_client, oauth, rpc, served
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ import pytest
 from qomon_mcp.cli import main
 from qomon_mcp.http.app import HttpApp, create_http_app
 from qomon_mcp.http.upstream import sandbox_upstream
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.settings import Settings
 from tests.http.support import demo_spaces
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.server.privacy import mask_email
 from tests.http.support import Browser, Served, connected, mcp_client, oauth, rpc, served
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.http.flows import Flow
 from tests.http.support import rpc
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.http.support import served
 from tests.node import Node, find_node, npm_ci
 

@@ -18,7 +18,7 @@ import anyio
 import httpx2
 
 from qomon_mcp.assemble import all_tool_specs
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.server.app import Access
 from qomon_mcp.settings import Settings
 from tests.http.flows import Flow

@@ -14,7 +14,7 @@ import pytest
 
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.sandbox.app import create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.qomon.client_support import Recorder, make_client, ok
 from tests.toolsets.wire import Wire
 

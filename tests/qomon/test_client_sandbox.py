@@ -15,7 +15,7 @@ import pytest
 
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
 from tests.qomon.sandbox_client import connect
 from tests.spaces import demo_sandbox

@@ -13,7 +13,7 @@ import pytest
 from qomon_mcp.qomon import errors
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import NO_FUNDRAISING_KEY, build_demo_space
+from qomon_mcp.sandbox.seed.demo import NO_FUNDRAISING_KEY, build_demo_space
 from tests.qomon.sandbox_client import connect, exchanges, fresh_key, small_sandbox
 
 Call = Callable[[QomonClient], Awaitable[Any]]

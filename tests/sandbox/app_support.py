@@ -7,7 +7,7 @@ from typing import Any
 import httpx2
 
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEFAULT_NOW
+from qomon_mcp.sandbox.seed.demo import DEFAULT_NOW
 from qomon_mcp.sandbox.space import PinnedClock, Space
 
 BASE_URL = "https://incoming.qomon.app"

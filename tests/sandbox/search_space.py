@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from qomon_mcp.sandbox.search import count, search
+from qomon_mcp.sandbox.search.engine import count, search
 from qomon_mcp.sandbox.space import PinnedClock, Space
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)

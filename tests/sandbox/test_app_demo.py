@@ -6,7 +6,7 @@ import httpx2
 import pytest
 
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS, NO_FUNDRAISING_KEY
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS, NO_FUNDRAISING_KEY
 from tests.sandbox.app_support import BASE_URL
 from tests.spaces import demo_sandbox
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qomon_mcp.sandbox.app import create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from tests.sandbox.app_support import KEY, build_sandbox, client
 
 # The reference's interaction record (shapes file, "Types and rules").

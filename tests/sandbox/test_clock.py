@@ -10,8 +10,8 @@ import pytest
 
 from qomon_mcp.http.upstream import sandbox_upstream
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.search import count
-from qomon_mcp.sandbox.seed import DEFAULT_NOW, DEMO_KEYS, NEXT_YEAR_NOW, build_demo_space, build_demo_spaces
+from qomon_mcp.sandbox.search.engine import count
+from qomon_mcp.sandbox.seed.demo import DEFAULT_NOW, DEMO_KEYS, NEXT_YEAR_NOW, build_demo_space, build_demo_spaces
 from qomon_mcp.sandbox.space import PinnedClock, Space, real_clock, utc_now_iso
 from tests.sandbox.app_support import BASE_URL
 

@@ -16,7 +16,7 @@ import pytest
 from qomon_mcp.cli import main
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.persist import PersistedSandbox, SandboxFileError, SpaceFile
-from qomon_mcp.sandbox.seed import DEFAULT_NOW, build_demo_space
+from qomon_mcp.sandbox.seed.demo import DEFAULT_NOW, build_demo_space
 from qomon_mcp.sandbox.space import PinnedClock, Space, real_clock
 from qomon_mcp.sandbox.space_codec import decode_space, encode_space
 

@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from qomon_mcp.sandbox.search import count, search
+from qomon_mcp.sandbox.search.engine import count, search
 from qomon_mcp.sandbox.space import Space
 from tests.sandbox.search_space import EVERYONE, NOW, ids, make_space, matching, one
 

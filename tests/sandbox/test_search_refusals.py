@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from qomon_mcp.sandbox.search import QueryError, count, search
+from qomon_mcp.sandbox.search.engine import QueryError, count, search
 from qomon_mcp.sandbox.space import Space
 from tests.sandbox.search_space import NOW, ids, make_space, one, tags
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from qomon_mcp.sandbox.seed import (
+from qomon_mcp.sandbox.seed.demo import (
     DEFAULT_NOW,
     DEMO_KEYS,
     NO_FUNDRAISING_KEY,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qomon_mcp.sandbox.contact_model import ADDRESS_FIELDS
-from qomon_mcp.sandbox.seed import build_demo_space
+from qomon_mcp.sandbox.rules.contacts import ADDRESS_FIELDS
+from qomon_mcp.sandbox.seed.demo import build_demo_space
 from qomon_mcp.sandbox.space import Space
 
 

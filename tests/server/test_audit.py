@@ -14,7 +14,7 @@ from mcp_types import ElicitRequestParams, ElicitResult
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.settings import Settings
 from qomon_mcp.toolset_table import TOOLSETS
 from tests.http.support import connected, rpc, served

@@ -17,7 +17,7 @@ from mcp.server.mcpserver.resolve import Resolve
 from qomon_mcp.assemble import all_tool_specs, create_server
 from qomon_mcp.auth.keys import Keyring
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS, NO_FUNDRAISING_KEY
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS, NO_FUNDRAISING_KEY
 from qomon_mcp.server.app import QomonServer
 from qomon_mcp.server.confirm import Approved
 from qomon_mcp.server.confirm_tokens import LIFETIME, ConfirmationRefused, Confirmations, Proposal

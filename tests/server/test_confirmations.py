@@ -18,7 +18,7 @@ from mcp_types import ElicitRequestParams, ElicitResult
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.settings import Settings
 from tests.calls import token_in

@@ -7,7 +7,7 @@ from mcp import Client
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.settings import Settings
 from qomon_mcp.spec.endpoints import ENDPOINTS
 from tests.calls import call, confirmed

@@ -8,7 +8,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types import METHOD_NOT_FOUND, EmptyResult
 
 from qomon_mcp.assemble import create_server
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.settings import Settings
 from tests.spaces import demo_sandbox
 

@@ -10,7 +10,7 @@ from mcp import Client
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.server.quoting import QUOTE_LIMIT, bounded, quoted
 from qomon_mcp.server.shaping import MAX_RESULT_BYTES
 from qomon_mcp.settings import Settings

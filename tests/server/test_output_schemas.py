@@ -17,7 +17,7 @@ from mcp import Client
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.settings import Settings
 from qomon_mcp.toolset_table import TOOLSETS
 from tests.calls import confirmed_call

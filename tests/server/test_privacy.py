@@ -21,12 +21,12 @@ from mcp_types import PromptReference
 from qomon_mcp.assemble import create_server
 from qomon_mcp.cli import main
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server import privacy
 from qomon_mcp.settings import Settings
 from qomon_mcp.toolset_table import TOOLSETS
-from qomon_mcp.toolsets.contact_view import CONTACT_FIELDS
+from qomon_mcp.toolsets.helpers.contact_view import CONTACT_FIELDS
 from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio

@@ -13,7 +13,7 @@ from mcp_types import PromptReference, ResourceTemplateReference
 
 from qomon_mcp.assemble import all_tool_specs, create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.server.completions import KINDS
 from qomon_mcp.server.prompts import load_prompts, parse_prompt
 from qomon_mcp.settings import Settings

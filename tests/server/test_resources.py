@@ -14,7 +14,7 @@ from mcp_types import ResourceTemplateReference
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.requestlog import key_hash
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.server.explain import missing
 from qomon_mcp.settings import Settings
 from qomon_mcp.spec.search_attributes import ATTRIBUTES

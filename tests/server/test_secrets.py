@@ -10,7 +10,7 @@ from mcp import Client
 
 from qomon_mcp.assemble import all_tool_specs, create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import build_demo_space
+from qomon_mcp.sandbox.seed.demo import build_demo_space
 from qomon_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio

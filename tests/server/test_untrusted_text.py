@@ -19,7 +19,7 @@ from mcp import Client
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
+from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.app import INSTRUCTIONS
 from qomon_mcp.server.shaping import dumps

@@ -9,7 +9,7 @@ from mcp import Client
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import DEFAULT_NOW, DEMO_KEYS, NEXT_YEAR_NOW
+from qomon_mcp.sandbox.seed.demo import DEFAULT_NOW, DEMO_KEYS, NEXT_YEAR_NOW
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.settings import Settings
 from tests.spaces import demo_sandbox

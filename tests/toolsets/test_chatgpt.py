@@ -15,7 +15,7 @@ from qomon_mcp.sandbox.space import Space
 from qomon_mcp.settings import Settings
 from qomon_mcp.toolset_table import DEFAULT_TOOLSETS
 from qomon_mcp.toolsets.chatgpt import MAX_RESULTS, read_query
-from qomon_mcp.toolsets.search_query import to_qomon
+from qomon_mcp.toolsets.helpers.search_query import to_qomon
 from tests.spaces import demo_sandbox
 from tests.toolsets.conftest import EU_KEY, make_settings
 

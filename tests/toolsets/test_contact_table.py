@@ -3,8 +3,8 @@
 import json
 
 from qomon_mcp.server.shaping import compact, tool_result
-from qomon_mcp.toolsets.contact_table import contact_table
-from qomon_mcp.toolsets.contact_view import ContactView
+from qomon_mcp.toolsets.helpers.contact_table import contact_table
+from qomon_mcp.toolsets.helpers.contact_view import ContactView
 from qomon_mcp.toolsets.search import SearchResult
 
 

@@ -11,8 +11,8 @@ from mcp import Client
 from qomon_mcp.qomon.models import Contact, Form
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.shaping import compact
-from qomon_mcp.toolsets.contact_view import contact_view
-from qomon_mcp.toolsets.forms_directory import FormsDirectory
+from qomon_mcp.toolsets.helpers.contact_view import contact_view
+from qomon_mcp.toolsets.helpers.forms_directory import FormsDirectory
 from tests.calls import contacts_in, payload
 
 pytestmark = pytest.mark.anyio

@@ -8,7 +8,7 @@ from mcp import Client
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.seed import NO_FUNDRAISING_KEY
+from qomon_mcp.sandbox.seed.demo import NO_FUNDRAISING_KEY
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.server.explain import missing
 from qomon_mcp.settings import Settings

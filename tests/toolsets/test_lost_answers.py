@@ -23,7 +23,7 @@ from mcp import Client
 from qomon_mcp.qomon import errors
 from qomon_mcp.sandbox.app import Sandbox
 from qomon_mcp.sandbox.space import Space
-from qomon_mcp.toolsets.uncertain import answer_lost
+from qomon_mcp.toolsets.helpers.uncertain import answer_lost
 from tests.calls import confirmed_call
 from tests.toolsets.conftest import EU_KEY
 

@@ -9,10 +9,10 @@ from mcp import Client
 
 from qomon_mcp.assemble import create_server
 from qomon_mcp.qomon.client import QomonClient
-from qomon_mcp.sandbox import search as sandbox_search
 from qomon_mcp.sandbox.app import Sandbox
+from qomon_mcp.sandbox.search import engine as sandbox_search
 from qomon_mcp.sandbox.space import Space
-from qomon_mcp.toolsets.contact_view import ContactView
+from qomon_mcp.toolsets.helpers.contact_view import ContactView
 from tests.calls import contacts_in, payload
 from tests.spaces import demo_sandbox
 from tests.toolsets.conftest import CLOCKS, EU_KEY, make_settings

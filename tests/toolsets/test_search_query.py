@@ -7,9 +7,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from qomon_mcp.qomon.models import Form
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, OPERATORS
-from qomon_mcp.toolsets.forms_directory import FormsDirectory
-from qomon_mcp.toolsets.search_checks import checked_query
-from qomon_mcp.toolsets.search_query import Condition, Query, parse_query, to_qomon, with_condition
+from qomon_mcp.toolsets.helpers.forms_directory import FormsDirectory
+from qomon_mcp.toolsets.helpers.search_checks import checked_query
+from qomon_mcp.toolsets.helpers.search_query import Condition, Query, parse_query, to_qomon, with_condition
 from tests.spaces import demo_sandbox
 from tests.toolsets.conftest import EU_KEY
 

@@ -1,0 +1,1 @@
+"""Qomon's rules for writes, each with its source: contacts, answers, bundles, invitations, upsert, validation."""

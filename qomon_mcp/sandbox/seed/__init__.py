@@ -1,0 +1,1 @@
+"""The deterministic demo spaces: `demo.build_demo_spaces`, from people, organisation, forms, activity, fundraising."""
