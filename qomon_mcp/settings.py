@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         default="full",
         description="masked: emails, phones, streets and birth dates are masked in what the model reads.",
     )
+    mcp_views: bool = Field(
+        default=True,
+        description="on: tools link their views (MCP Apps) and the views are listed; off: neither.",
+    )
     toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TOOLSETS,
         description="Comma-separated toolsets to expose: " + ", ".join(TOOLSETS) + " (default: all but chatgpt).",
