@@ -34,9 +34,7 @@ class Settings(BaseSettings):
         default=None, description="Override of the Qomon API base URL (normally derived from the region)."
     )
     read_only: bool = Field(default=False, description="Refuse every write, in the tool list and in the client.")
-    request_timeout: float = Field(
-        default=30.0, gt=0, description="Seconds one HTTP request to Qomon may take."
-    )
+    request_timeout: float = Field(default=30.0, gt=0, description="Seconds one HTTP request to Qomon may take.")
     deadline: float = Field(
         default=120.0,
         gt=0,

@@ -95,7 +95,8 @@ class QomonServer(MCPServer):
         self.audit = AuditTrail(audit_log)
         # MCP Apps views (server/views.py): off, tools/list and resources/list are as without them.
         self.views = views
-        from qomon_mcp.server import completions, prompts, resources, views as view_pages
+        from qomon_mcp.server import completions, prompts, resources
+        from qomon_mcp.server import views as view_pages
 
         self.prompt_specs = prompts.register_prompts(self)
         completions.register_completions(self, self.prompt_specs)

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["MIME_TYPE", "RESOURCE_META", "VIEWS", "View", "view_html", "view_for_tool"]
+__all__ = ["MIME_TYPE", "RESOURCE_META", "VIEWS", "View", "view_for_tool", "view_html"]
 
 MIME_TYPE = "text/html;profile=mcp-app"
 # No outside origin for requests, scripts, styles, fonts, images or frames: the strictest policy.
