@@ -22,8 +22,8 @@ const qomon = (() => {
     const variables = context.styles && context.styles.variables;
     if (variables && typeof variables === "object") {
       for (const [key, value] of Object.entries(variables)) {
-        // Colours, sizes and font names only: a value that could load something is left out.
-        if (STYLE_KEY.test(key) && typeof value === "string" && !/url\(|@import/i.test(value)) {
+        // Colours, sizes and font names only: a value that could load something (a url) is left out.
+        if (STYLE_KEY.test(key) && typeof value === "string" && !/\burl\s*\(/i.test(value)) {
           document.documentElement.style.setProperty(key, value);
         }
       }
