@@ -83,7 +83,9 @@ const qomon = (() => {
     // The host sizes the frame to the page.
     let last = "";
     new ResizeObserver(() => {
-      const size = { width: Math.ceil(document.documentElement.scrollWidth), height: Math.ceil(document.documentElement.scrollHeight) };
+      // The page's own box, not the frame's: a page that shrinks reports it, and the frame can follow.
+      const box = document.documentElement.getBoundingClientRect();
+      const size = { width: Math.ceil(box.width), height: Math.ceil(box.height) };
       const key = size.width + "x" + size.height;
       if (key !== last) { last = key; notify("ui/notifications/size-changed", size); }
     }).observe(document.documentElement);
