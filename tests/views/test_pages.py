@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.browser, pytest.mark.slow]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "views"
 CITIES = ["Paris", "Lyon", "Marseille", "Toulouse", "Nantes"]
+HOSTILE_FIRST, HOSTILE_LAST = "<img src=x onerror=alert(1)>", "</script><b>Bold</b>"
 LIGHT, DARK = "rgb(255, 255, 255)", "rgb(24, 23, 28)"
 
 
@@ -69,6 +70,7 @@ async def shown() -> AsyncIterator[dict[str, Shown]]:
             assert not result.is_error, result.content
             return Shown(arguments, result.model_dump(mode="json", by_alias=True, exclude_none=True))
 
+        plain_count = await call("count_contacts", {})
         table = await call("search_contacts", {"per_page": 8, "fields": ["name", "mail", "address", "tags", "dates"]})
         card = await call("get_contact", {"contact_id": table.data["rows"][0][0]})
         page = (await call("get_bundles", {"limit": 200})).data["bundles"]
@@ -90,7 +92,11 @@ async def shown() -> AsyncIterator[dict[str, Shown]]:
             {"breakdown": {"cities": [*CITIES, "Town X"]}},
             {"content": [{"type": "text", "text": "see structuredContent"}], "structuredContent": breakdown},
         )
-    yield {"breakdown.html": counted, "table.html": table, "card.html": card, "receipt.html": receipt}
+        # A contact whose name is markup: the card must show it as text.
+        saved = await call("save_contact", {"firstname": HOSTILE_FIRST, "surname": HOSTILE_LAST})
+        hostile = await call("get_contact", {"contact_id": saved.data["id"]})
+    yield {"breakdown.html": counted, "table.html": table, "card.html": card, "receipt.html": receipt,
+           "count": plain_count, "hostile": hostile}  # fmt: skip
 
 
 async def dumped(page: str, tmp_path: Path, *flags: str) -> list[dict[str, Any]]:
@@ -164,6 +170,23 @@ async def test_the_breakdown_shows_one_bar_per_part_with_its_count_and_share(
     # The failed part says why, in its own row, and the others still show.
     assert texts(reading, "failed") == [breakdown["parts"][-1]["error"]]
     assert "not a search attribute" in texts(reading, "failed")[0]
+
+
+async def test_a_count_without_breakdown_shows_the_total_alone(shown: dict[str, Shown], tmp_path: Path) -> None:
+    probe = {"total": ".total", "parts": ".part", "headings": "h2"}
+    [reading] = await dumped(render("breakdown.html", shown["count"], steps=[{"probe": probe}]), tmp_path)
+    handshake_done(reading)
+    assert texts(reading, "total") == [f"{shown['count'].data['total']:,}"] == ["600"]
+    assert reading["parts"] == [] and reading["headings"] == []
+
+
+async def test_a_name_written_as_markup_shows_as_text(shown: dict[str, Shown], tmp_path: Path) -> None:
+    probe = {"name": ".name", "images": "img", "bold": "b", "scripts": "script"}
+    [reading] = await dumped(render("card.html", shown["hostile"], steps=[{"probe": probe}]), tmp_path)
+    handshake_done(reading)
+    assert texts(reading, "name") == [f"{HOSTILE_FIRST} {HOSTILE_LAST}"]
+    assert reading["images"] == [] and reading["bold"] == []
+    assert len(reading["scripts"]) == 1  # the view's own
 
 
 async def test_the_table_shows_every_row_and_sorts_by_a_clicked_column(shown: dict[str, Shown], tmp_path: Path) -> None:
