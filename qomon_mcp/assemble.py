@@ -15,6 +15,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from qomon_mcp.server.app import Access, LogLevel, QomonServer
 from qomon_mcp.server.completions import register_completions
 from qomon_mcp.server.prompts import register_prompts
+from qomon_mcp.server.views import register_views
 from qomon_mcp.settings import Settings
 from qomon_mcp.toolset_table import TOOLSETS
 
@@ -37,17 +38,25 @@ def all_tool_specs() -> list[ToolSpec]:
 
 
 def build_server(
-    *, client: Callable[[], QomonClient], access: Callable[[], Access], log_level: LogLevel, audit_log: str | None
+    *,
+    client: Callable[[], QomonClient],
+    access: Callable[[], Access],
+    log_level: LogLevel,
+    audit_log: str | None,
+    views: bool = True,
 ) -> QomonServer:
     """A server with every tool, prompt and resource; `access` decides per caller what is seen."""
     # Loaded here rather than at the top: the resource handlers import their tools on first read.
     from qomon_mcp.toolsets.resources import register_resources
 
     # Tools are registered on first use (QomonServer.specs): a client's `initialize` needs none of them.
-    server = QomonServer(all_tool_specs, client=client, access=access, log_level=log_level, audit_log=audit_log)
+    server = QomonServer(
+        all_tool_specs, client=client, access=access, log_level=log_level, audit_log=audit_log, views=views
+    )
     server.prompt_specs = register_prompts(server)
     register_completions(server, server.prompt_specs)
     register_resources(server)
+    register_views(server)
     return server
 
 
@@ -69,5 +78,9 @@ def create_server(settings: Settings, *, transport: Any = None) -> QomonServer:
         read_only=settings.read_only, toolsets=frozenset(settings.toolsets), masked=settings.privacy == "masked"
     )
     return build_server(
-        client=shared_client, access=lambda: access, log_level=settings.log_level, audit_log=settings.audit_log
+        client=shared_client,
+        access=lambda: access,
+        log_level=settings.log_level,
+        audit_log=settings.audit_log,
+        views=settings.mcp_views,
     )

@@ -33,9 +33,7 @@ class Settings(BaseSettings):
         default=None, description="Override of the Qomon API base URL (normally derived from the region)."
     )
     read_only: bool = Field(default=False, description="Refuse every write, in the tool list and in the client.")
-    request_timeout: float = Field(
-        default=30.0, gt=0, description="Seconds one HTTP request to Qomon may take."
-    )
+    request_timeout: float = Field(default=30.0, gt=0, description="Seconds one HTTP request to Qomon may take.")
     deadline: float = Field(
         default=120.0,
         gt=0,
@@ -51,6 +49,10 @@ class Settings(BaseSettings):
     privacy: Literal["full", "masked"] = Field(
         default="full",
         description="masked: emails, phones, streets and birth dates are masked in what the model reads.",
+    )
+    mcp_views: bool = Field(
+        default=True,
+        description="on: tools link their views (MCP Apps) and the views are listed; off: neither.",
     )
     toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TOOLSETS,

@@ -1,4 +1,4 @@
-"""A plain `pip install .` ships the catalogue: tools/*.md and prompts/*.md inside the wheel."""
+"""A plain `pip install .` ships the catalogue (tools/*.md, prompts/*.md) and the view pages inside the wheel."""
 
 from __future__ import annotations
 
@@ -24,3 +24,6 @@ def test_the_wheel_carries_every_tool_description_and_prompt(tmp_path: Path) -> 
     for kind in ("tools", "prompts"):
         expected = {f"qomon_mcp/catalogue/{kind}/{p.name}" for p in (ROOT / kind).glob("*.md")}
         assert expected and expected <= names, kind
+    pages = (ROOT / "qomon_mcp" / "views").iterdir()
+    views = {f"qomon_mcp/views/{p.name}" for p in pages if p.suffix in (".html", ".js", ".css")}
+    assert len(views) == 6 and views <= names, sorted(views - names)

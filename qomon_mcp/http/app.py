@@ -135,6 +135,7 @@ def create_http_app(
         access=current_access,
         log_level=settings.log_level,
         audit_log=settings.audit_log,
+        views=settings.mcp_views,
     )
     # Confirmation tokens are sealed with the server's keys and bound to the token's subject.
     clock = provider_options.get("clock", time.time)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool as SdkTool
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
@@ -88,6 +88,7 @@ class QomonServer(LazyTools):
         access: Callable[[], Access],
         log_level: LogLevel = "WARNING",
         audit_log: str | None = None,
+        views: bool = True,
     ) -> None:
         super().__init__(
             name="qomon-mcp", title="Qomon", instructions=INSTRUCTIONS, version=__version__, log_level=log_level
@@ -102,6 +103,8 @@ class QomonServer(LazyTools):
         self.prompt_specs: dict[str, PromptSpec] = {}
         # The toolset each resource belongs to: a connection sees and reads only those it enables.
         self.resource_toolsets: dict[str, str] = {}
+        # MCP Apps views (server/views.py): off, tools/list and resources/list are as without them.
+        self.views = views
         # 2025-era clients (and the conformance suite's logging-set-level) may set a log level; the
         # server sends no log notifications, so there is nothing to filter. The SDK's version gate
         # refuses the method at 2026-07-28, which removed it (SEP-2577).
@@ -136,7 +139,12 @@ class QomonServer(LazyTools):
 
     async def list_tools(self) -> list[MCPTool]:
         access, specs = self.access(), self.specs
-        return [tool for tool in await super().list_tools() if access.allows(specs[tool.name])]
+        tools = [tool for tool in await super().list_tools() if access.allows(specs[tool.name])]
+        if self.views:
+            from qomon_mcp.server.views import with_view
+
+            tools = [with_view(tool) for tool in tools]
+        return tools
 
     def _prompt_allowed(self, name: str) -> bool:
         spec = self.prompt_specs.get(name)
@@ -170,10 +178,22 @@ class QomonServer(LazyTools):
         return self.resource(uri, **options)
 
     def _resource_allowed(self, uri: str) -> bool:
+        if uri.startswith("ui://"):
+            return self._view_allowed(uri)
         toolset = self.resource_toolsets.get(uri)
         return toolset is None or toolset in self.access().toolsets
 
+    def _view_allowed(self, uri: str) -> bool:
+        from qomon_mcp.server.views import view_of_uri
+
+        view = view_of_uri(uri)
+        return view is not None and self.views and self.access().allows(self.specs[view.tool])
+
     async def read_resource(self, uri: Any, context: Context | None = None) -> Any:
+        if str(uri).startswith("ui://") and not self._view_allowed(str(uri)):
+            raise ResourceError(
+                f"{uri} is not offered on this connection: views are turned off or its tool is not enabled."
+            )
         with privacy.masking(self.access().masked):
             return await super().read_resource(uri, context)
 

@@ -52,7 +52,10 @@ def routes(sandbox: Sandbox) -> list[tuple[str, str]]:
 async def test_resources_and_templates_are_listed(mcp: Client) -> None:
     resources = {str(r.uri): r for r in (await mcp.list_resources()).resources}
     templates = {t.uri_template: t for t in (await mcp.list_resource_templates()).resource_templates}
-    assert set(resources) == {"qomon://search/attributes", "qomon://fundraising/reference"}
+    views = {"ui://qomon/breakdown.html", "ui://qomon/table.html", "ui://qomon/card.html", "ui://qomon/receipt.html"}
+    assert set(resources) == {"qomon://search/attributes", "qomon://fundraising/reference", *views}
+    assert {r.mime_type for uri, r in resources.items() if uri in views} == {"text/html;profile=mcp-app"}
+    resources = {uri: r for uri, r in resources.items() if uri not in views}
     assert set(templates) == {"qomon://forms/{type}", "qomon://contacts/{id}", "qomon://actions/{id}"}
     assert all(r.title and r.description and r.mime_type == "application/json" for r in resources.values())
     assert all(t.title and t.description for t in templates.values())
@@ -148,7 +151,8 @@ async def test_a_resource_of_a_disabled_toolset_is_refused(sandbox: Sandbox) -> 
         with pytest.raises(MCPError, match="does not enable the fundraising toolset"):
             await mcp.read_resource("qomon://fundraising/reference")
     assert sandbox.request_log == []
-    assert listed == set()
+    # The view of get_contact (contacts toolset) is all that is listed: no JSON resource is plain-listed there.
+    assert listed == {"ui://qomon/card.html"}
     assert templates == {"qomon://contacts/{id}"}
 
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from mcp import Client
 
+import qomon_mcp.sandbox.search.engine as sandbox_search
 from qomon_mcp.assemble import create_server
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.sandbox.app import Sandbox
-from qomon_mcp.sandbox.search import engine as sandbox_search
 from qomon_mcp.sandbox.space import Space
 from qomon_mcp.toolsets.helpers.contact_view import ContactView
 from tests.calls import contacts_in, payload
