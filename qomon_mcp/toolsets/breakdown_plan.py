@@ -27,6 +27,7 @@ from qomon_mcp.toolsets.search_checks import checked_query, needs_forms
 from qomon_mcp.toolsets.search_query import Condition, Query, conjoined, parse_query
 
 __all__ = [
+    "BREAKDOWN_KEYS",
     "MAX_PARTS",
     "BreakdownArgument",
     "Plan",
@@ -54,7 +55,14 @@ BreakdownArgument = Annotated[
     ),
 ]
 
-_KEYS = {"form_id": "form", "tags": "tags", "cities": "cities", "postal_codes": "postal_codes", "queries": "queries"}
+# The argument's keys, and what each splits by (the result's `by`).
+BREAKDOWN_KEYS: dict[str, By] = {
+    "form_id": "form",
+    "tags": "tags",
+    "cities": "cities",
+    "postal_codes": "postal_codes",
+    "queries": "queries",
+}
 _SHAPE = "breakdown takes one key: form_id, tags, cities, postal_codes or queries"
 _FIELD = {"tags": "tags.name", "cities": "address.city", "postal_codes": "address.postalcode"}
 
@@ -89,9 +97,9 @@ def read_breakdown(raw: object) -> Request:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise ToolError(f"{_SHAPE}, such as {{\"cities\": [\"Lyon\", \"Paris\"]}}.")
     key, value = next(iter(raw.items()))
-    if key not in _KEYS:
+    if key not in BREAKDOWN_KEYS:
         raise ToolError(f"{_SHAPE}, not {quoted(key)}.")
-    by: By = _KEYS[key]  # type: ignore[assignment]
+    by = BREAKDOWN_KEYS[key]
     if by == "form":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ToolError("breakdown.form_id must be a form id, an integer that get_forms lists.")
