@@ -10,7 +10,6 @@ limit. A part whose count fails keeps its row with the reason, and the others an
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import anyio
 from pydantic import BaseModel
@@ -66,22 +65,25 @@ async def broken_down(
     await counter.one_more()
     counts, rest = await _count_parts(client, layout, counter)
     rows = [
-        BreakdownPart(label=part.label, error=counts[i])
-        if isinstance(counts[i], str)
-        else BreakdownPart(label=part.label, count=counts[i], share=share(counts[i], total))
-        for i, part in enumerate(layout.parts)
+        BreakdownPart(label=part.label, error=count)
+        if isinstance(count, str)
+        else BreakdownPart(label=part.label, count=count, share=share(count, total))
+        for part, count in zip(layout.parts, counts, strict=True)
     ]
-    note = None
     if isinstance(rest, str):
         note = f"The count of contacts in none of the parts failed: {rest}"
-        rest = None
-    return total, Breakdown(by=layout.by, parts=rows, none_of_the_parts=rest), note
+        return total, Breakdown(by=layout.by, parts=rows), note
+    return total, Breakdown(by=layout.by, parts=rows, none_of_the_parts=rest), None
 
 
-async def _count_parts(client: QomonClient, layout: Plan, counter: _Counter) -> tuple[dict[int, Any], Any]:
-    """Each part's count (or the sentence saying why it failed) by position, and the rest's."""
-    results: dict[int, int | str] = {}
+Counted = int | str  # a count, or the sentence saying why it failed
+
+
+async def _count_parts(client: QomonClient, layout: Plan, counter: _Counter) -> tuple[list[Counted], Counted | None]:
+    """Each part's count in the parts' order, and the count of none of them (None without a rest)."""
+    results: dict[int, Counted] = {}
     limiter = anyio.CapacityLimiter(AT_ONCE)
+    rest = len(layout.parts)  # the rest's place in `results`, after the parts
 
     async def count(key: int, query: Query | None, failed: str | None) -> None:
         if query is None:
@@ -98,8 +100,8 @@ async def _count_parts(client: QomonClient, layout: Plan, counter: _Counter) -> 
         for index, part in enumerate(layout.parts):
             group.start_soon(count, index, part.query, part.error)
         if layout.rest is not None:
-            group.start_soon(count, -1, layout.rest, None)
-    return results, results.get(-1)
+            group.start_soon(count, rest, layout.rest, None)
+    return [results[i] for i in range(len(layout.parts))], results.get(rest)
 
 
 class _Counter:
