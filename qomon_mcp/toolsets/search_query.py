@@ -139,6 +139,8 @@ def conjoined(query: Query, other: Query) -> Query | None:
     side's conditions into each of its groups, which works only when every one of its
     groups is an all group and the other side is one flat AND of conditions."""
     mine, theirs = _groups(query), _groups(other)
+    if not mine or not theirs:
+        return other if not mine else query
     if _is_and(query) and _is_and(other):
         return Query(match="all", groups=[*mine, *theirs])
     if not _is_and(query) and not _is_and(other):

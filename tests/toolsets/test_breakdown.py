@@ -108,9 +108,11 @@ async def test_places_split_with_the_contacts_elsewhere(mcp: Client, space: Spac
 
 
 async def test_named_sub_queries_are_counted_within_the_query_and_have_no_rest(mcp: Client) -> None:
+    strong = cond("form", "eql", form_id=4532, form_ref_ids=[7491])  # level of support: strong support
     queries = {
         "Lyon": {"conditions": [cond("address.city", "eql", "Lyon")]},
         "volunteers or donors": {"conditions": [cond("tags.name", "any_of", ["volunteer", "donor"])]},
+        "strong supporters": {"conditions": [strong]},
     }
     data = await broken_down(mcp, {"queries": queries}, MOBILE)
     parts = data["breakdown"]["parts"]
@@ -119,6 +121,16 @@ async def test_named_sub_queries_are_counted_within_the_query_and_have_no_rest(m
         assert part["count"] == await found(mcp, MOBILE, *query["conditions"]) > 0, part["label"]
     assert "none_of_the_parts" not in data["breakdown"]
     assert_shares(data)
+
+
+async def test_a_sub_query_of_or_groups_needs_no_query(mcp: Client) -> None:
+    reached = {"match": "at_least_one", "conditions": [MOBILE, cond("phone", "ext")]}
+    either = {"match": "at_least_one", "groups": [reached, {"conditions": [cond("tags.name", "eql", "volunteer")]}]}
+    data = await broken_down(mcp, {"queries": {"reachable": either, "no mobile": [cond("mobile", "not_ext")]}})
+    reachable, unreachable = data["breakdown"]["parts"]
+    listed = await call(mcp, "search_contacts", {"query": either, "limit": 5000, "fields": []})
+    assert reachable["count"] == listed["count"] > 0
+    assert unreachable["count"] == await found(mcp, cond("mobile", "not_ext"))
 
 
 async def test_an_or_query_takes_each_part_into_each_of_its_groups(mcp: Client) -> None:

@@ -179,6 +179,10 @@ def test_updated_since_is_anded_with_the_query(raw: object, expected: dict[str, 
 
 
 OR_OF_ANDS = {"match": "at_least_one", "groups": [{"conditions": [PARIS]}, {"conditions": [DONOR]}]}
+OR_OF_ORS = {
+    "match": "at_least_one",
+    "groups": [{"match": "at_least_one", "conditions": [PARIS, MOBILE]}, {"conditions": [DONOR]}],
+}
 
 
 @pytest.mark.parametrize(
@@ -203,6 +207,8 @@ OR_OF_ANDS = {"match": "at_least_one", "groups": [{"conditions": [PARIS]}, {"con
             id="and-or",
         ),
         pytest.param(OR_OF_ANDS, OR_OF_ANDS, None, id="or-or"),
+        pytest.param({}, OR_OF_ORS, to_qomon(parse_query(OR_OF_ORS)), id="nothing-and-anything"),
+        pytest.param(OR_OF_ORS, {}, to_qomon(parse_query(OR_OF_ORS)), id="anything-and-nothing"),
         pytest.param(OR_OF_ANDS, {"match": "at_least_one", "conditions": [MOBILE, VOLUNTEER]}, None, id="or-any"),
     ],
 )
