@@ -17,12 +17,18 @@ from pydantic import BaseModel
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.server.explain import explain
-from qomon_mcp.toolsets.breakdown_plan import By, Plan, plan, read_breakdown, sub_queries_need_forms
+from qomon_mcp.toolsets.breakdown_plan import (
+    By,
+    Plan,
+    plan,
+    read_breakdown,
+    sub_queries_need_forms,
+)
 from qomon_mcp.toolsets.forms_directory import forms_directory
 from qomon_mcp.toolsets.search_checks import checked_query, needs_forms
 from qomon_mcp.toolsets.search_query import Query, parse_query, to_qomon
 
-__all__ = ["Breakdown", "BreakdownPart", "broken_down", "share"]
+__all__ = ["BREAKDOWN_SCHEMA", "Breakdown", "BreakdownPart", "broken_down", "share"]
 
 # Counts in flight at once: enough to finish 50 parts in a few round trips, few enough
 # not to open dozens of connections to Qomon for one tool call.
@@ -42,6 +48,33 @@ class Breakdown(BaseModel):
     by: By
     parts: list[BreakdownPart]
     none_of_the_parts: int | None = None
+
+
+def _typed(kind: str) -> dict[str, str]:
+    return {"type": kind}
+
+
+# The schema clients read for `breakdown`, written inline: pydantic's own puts both models in `$defs`,
+# with required lists and the enum of `by`, 200 more bytes on the wire of tools/list, whose budget is tight.
+BREAKDOWN_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "by": _typed("string"),
+        "parts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "label": _typed("string"),
+                    "count": _typed("integer"),
+                    "share": _typed("number"),
+                    "error": _typed("string"),
+                },
+            },
+        },
+        "none_of_the_parts": _typed("integer"),
+    },
+}
 
 
 def share(count: int, total: int) -> float:

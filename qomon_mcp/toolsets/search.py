@@ -12,7 +12,7 @@ from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.search_attributes import SORT_ATTRIBUTES
 from qomon_mcp.toolsets.arguments import Offset
-from qomon_mcp.toolsets.breakdown import Breakdown, broken_down
+from qomon_mcp.toolsets.breakdown import BREAKDOWN_SCHEMA, Breakdown, broken_down
 from qomon_mcp.toolsets.breakdown_plan import BreakdownArgument
 from qomon_mcp.toolsets.contact_table import contact_table
 from qomon_mcp.toolsets.contact_view import ContactField, contact_view
@@ -58,7 +58,7 @@ class SearchResult(BaseModel):
 
 class CountResult(BaseModel):
     total: int | None = None
-    breakdown: Breakdown | None = None
+    breakdown: Annotated[Breakdown | None, WithJsonSchema(BREAKDOWN_SCHEMA)] = None
     note: str | None = None
 
 
