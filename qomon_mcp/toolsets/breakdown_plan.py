@@ -113,7 +113,11 @@ def read_breakdown(raw: object) -> Request:
         return Request(by, queries=dict(value))
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         raise ToolError(f"breakdown.{key} must be a list of non-empty names, such as [\"Lyon\", \"Paris\"].")
-    names = list({v.strip().casefold(): v.strip() for v in reversed(value)}.values())[::-1]
+    # Qomon compares these fields without case: "Lyon" and "lyon" are one part, the first spelling kept.
+    firsts: dict[str, str] = {}
+    for name in value:
+        firsts.setdefault(name.strip().casefold(), name.strip())
+    names = list(firsts.values())
     _check_size(len(names))
     return Request(by, names=names)
 
