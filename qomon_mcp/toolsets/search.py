@@ -12,6 +12,8 @@ from qomon_mcp.server.app import qomon_client
 from qomon_mcp.server.registry import Toolset
 from qomon_mcp.spec.search_attributes import SORT_ATTRIBUTES
 from qomon_mcp.toolsets.helpers.arguments import Offset
+from qomon_mcp.toolsets.helpers.breakdown import BREAKDOWN_SCHEMA, Breakdown, broken_down
+from qomon_mcp.toolsets.helpers.breakdown_plan import BreakdownArgument
 from qomon_mcp.toolsets.helpers.contact_table import contact_table
 from qomon_mcp.toolsets.helpers.contact_view import ContactField, contact_view
 from qomon_mcp.toolsets.helpers.forms_directory import FormsDirectory, forms_directory
@@ -48,7 +50,7 @@ Cell = Annotated[Any, WithJsonSchema({"anyOf": [{"type": name} for name in _CELL
 SameQueryArgument = Annotated[
     Any,
     SkipValidation,
-    WithJsonSchema({"type": "object", "description": "The same query as search_contacts; omit to count all."}),
+    WithJsonSchema({"type": "object", "description": "search_contacts' query; omit to count all."}),
 ]
 
 
@@ -66,6 +68,8 @@ class SearchResult(BaseModel):
 
 class CountResult(BaseModel):
     total: int | None = None
+    breakdown: Annotated[Breakdown | None, WithJsonSchema(BREAKDOWN_SCHEMA)] = None
+    note: str | None = None
 
 
 @toolset.tool(title="Search contacts", read_only=True, destructive=False, idempotent=True, open_world=False)
@@ -156,7 +160,12 @@ async def _point_to_more(
 
 
 @toolset.tool(title="Count contacts", read_only=True, destructive=False, idempotent=True, open_world=False)
-async def count_contacts(ctx: Context, query: SameQueryArgument = None) -> CountResult:
+async def count_contacts(
+    ctx: Context, query: SameQueryArgument = None, breakdown: BreakdownArgument = None
+) -> CountResult:
     client = qomon_client(ctx)
+    if breakdown is not None:
+        total, parts, note = await broken_down(client, query, breakdown, progress=ctx.report_progress)
+        return CountResult(total=total, breakdown=parts, note=note)
     qomon_query, _ = await _prepared(client, query)
     return CountResult(total=await client.count_contacts(qomon_query))

@@ -144,6 +144,10 @@ async def test_real_results_match_their_output_schema(mcp: Client) -> None:
     contact_id = table["rows"][0][table["columns"].index("id")]
     await check("search_contacts", {"limit": 60, "per_page": 25, "fields": ["name", "tags", "answers"]})
     await check("count_contacts", {"query": {"conditions": [{"attr": "mobile", "ope": "ext"}]}})
+    queries = {"mobile": {"conditions": [{"attr": "mobile", "ope": "ext"}]}, "typo": [{"attr": "x", "ope": "ext"}]}
+    split = await check("count_contacts", {"breakdown": {"queries": queries}})
+    assert {"count", "share"} <= set(split["breakdown"]["parts"][0]) and "error" in split["breakdown"]["parts"][1]
+    await check("count_contacts", {"breakdown": {"cities": ["Lyon", "Paris"]}})
     await check("get_contact", {"contact_id": contact_id})
     forms = await check("get_forms", {})
     await check("get_forms", {"form_id": forms["forms"][0]["id"]})

@@ -17,6 +17,7 @@ from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 from qomon_mcp.server.completions import KINDS
 from qomon_mcp.server.prompts import load_prompts, parse_prompt
 from qomon_mcp.settings import Settings
+from qomon_mcp.toolsets.helpers.breakdown_plan import BREAKDOWN_KEYS
 from tests.spaces import demo_sandbox
 
 pytestmark = pytest.mark.anyio
@@ -62,6 +63,23 @@ def test_each_prompt_is_described_and_names_real_tools(spec: Any) -> None:
     }
     assert tools, "a workflow names the tools it uses"
     assert tools <= TOOL_NAMES, tools - TOOL_NAMES
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "keys"),
+    [
+        pytest.param("build_segment", {"description": "supporters by city"}, set(BREAKDOWN_KEYS), id="build_segment"),
+        pytest.param("review_form_answers", {"form_type": "level_of_support"}, {"form_id"}, id="review_form_answers"),
+    ],
+)
+async def test_counting_workflows_split_counts_with_the_breakdown(
+    mcp: Client, name: str, arguments: dict[str, str], keys: set[str]
+) -> None:
+    text = (await mcp.get_prompt(name, arguments)).messages[0].content.text  # type: ignore[union-attr]
+    assert "count_contacts with `breakdown`" in text or "in the same call with `breakdown`" in text
+    named = set(re.findall(r"`([a-z_]+)`", text))
+    assert keys <= named, keys - named
+    assert "`none_of_the_parts`" in text and "in its row" in text
 
 
 @pytest.mark.parametrize(

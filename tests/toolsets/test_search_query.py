@@ -9,7 +9,7 @@ from qomon_mcp.qomon.models import Form
 from qomon_mcp.spec.search_attributes import ATTRIBUTES, OPERATORS
 from qomon_mcp.toolsets.helpers.forms_directory import FormsDirectory
 from qomon_mcp.toolsets.helpers.search_checks import checked_query
-from qomon_mcp.toolsets.helpers.search_query import Condition, Query, parse_query, to_qomon, with_condition
+from qomon_mcp.toolsets.helpers.search_query import Condition, Query, conjoined, parse_query, to_qomon, with_condition
 from tests.spaces import demo_sandbox
 from tests.toolsets.conftest import EU_KEY
 
@@ -176,6 +176,45 @@ SINCE = Condition(attr="UpdatedAt", ope="gte", value="now-1d")
 )
 def test_updated_since_is_anded_with_the_query(raw: object, expected: dict[str, Any]) -> None:
     assert to_qomon(with_condition(parse_query(raw), SINCE)) == expected
+
+
+OR_OF_ANDS = {"match": "at_least_one", "groups": [{"conditions": [PARIS]}, {"conditions": [DONOR]}]}
+OR_OF_ORS = {
+    "match": "at_least_one",
+    "groups": [{"match": "at_least_one", "conditions": [PARIS, MOBILE]}, {"conditions": [DONOR]}],
+}
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        pytest.param([PARIS], [MOBILE], {"$all": [{"$all": wrapped(PARIS)}, {"$all": wrapped(MOBILE)}]}, id="and-and"),
+        pytest.param(
+            OR_OF_ANDS,
+            [MOBILE, VOLUNTEER],
+            {
+                "$at_least_one": [
+                    {"$all": wrapped(PARIS, MOBILE, VOLUNTEER)},
+                    {"$all": wrapped(DONOR, MOBILE, VOLUNTEER)},
+                ]
+            },
+            id="or-and",
+        ),
+        pytest.param(
+            [MOBILE],
+            OR_OF_ANDS,
+            {"$at_least_one": [{"$all": wrapped(PARIS, MOBILE)}, {"$all": wrapped(DONOR, MOBILE)}]},
+            id="and-or",
+        ),
+        pytest.param(OR_OF_ANDS, OR_OF_ANDS, None, id="or-or"),
+        pytest.param({}, OR_OF_ORS, to_qomon(parse_query(OR_OF_ORS)), id="nothing-and-anything"),
+        pytest.param(OR_OF_ORS, {}, to_qomon(parse_query(OR_OF_ORS)), id="anything-and-nothing"),
+        pytest.param(OR_OF_ANDS, {"match": "at_least_one", "conditions": [MOBILE, VOLUNTEER]}, None, id="or-any"),
+    ],
+)
+def test_two_queries_are_anded_in_two_levels_or_not_at_all(left: object, right: object, expected: object) -> None:
+    joined = conjoined(parse_query(left), parse_query(right))
+    assert (joined if joined is None else to_qomon(joined)) == expected
 
 
 @pytest.mark.parametrize(

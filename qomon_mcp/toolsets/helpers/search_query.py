@@ -26,6 +26,7 @@ __all__ = [
     "Group",
     "Query",
     "QueryArgument",
+    "conjoined",
     "iter_conditions",
     "parse_query",
     "to_qomon",
@@ -127,19 +128,42 @@ def iter_conditions(query: Query) -> list[tuple[str, Condition]]:
 
 def with_condition(query: Query, condition: Condition) -> Query:
     """`query` AND `condition`, still two levels deep."""
-    if query.match == "all" or len(query.groups) + bool(query.conditions) <= 1:
-        groups = [*query.groups]
-        if query.conditions:
-            groups.append(Group(match=query.match, conditions=query.conditions))
-        return Query(match="all", groups=[*groups, Group(match="all", conditions=[condition])])
-    if query.conditions or any(g.match != "all" for g in query.groups):
+    joined = conjoined(query, Query(conditions=[condition]))
+    if joined is None:
         raise ToolError(
             "updated_since cannot be added to a query whose groups are OR-ed together unless each group "
             "is an all group; add an UpdatedAt gte condition to each group instead."
         )
-    return query.model_copy(
-        update={"groups": [Group(match="all", conditions=[*g.conditions, condition]) for g in query.groups]}
-    )
+    return joined
+
+
+def conjoined(query: Query, other: Query) -> Query | None:
+    """`query` AND `other`, still two levels deep; None when two levels cannot say it.
+
+    Groups ANDed together stay groups of an all query. An OR of groups takes the other
+    side's conditions into each of its groups, which works only when every one of its
+    groups is an all group and the other side is one flat AND of conditions."""
+    mine, theirs = _groups(query), _groups(other)
+    if not mine or not theirs:
+        return other if not mine else query
+    if _is_and(query) and _is_and(other):
+        return Query(match="all", groups=[*mine, *theirs])
+    if not _is_and(query) and not _is_and(other):
+        return None
+    ors, ands = (mine, theirs) if not _is_and(query) else (theirs, mine)
+    if not all(g.match == "all" for g in [*ors, *ands]):
+        return None
+    flat = [c for g in ands for c in g.conditions]
+    return Query(match="at_least_one", groups=[Group(match="all", conditions=[*g.conditions, *flat]) for g in ors])
+
+
+def _groups(query: Query) -> list[Group]:
+    loose = [Group(match=query.match, conditions=query.conditions)] if query.conditions else []
+    return [*query.groups, *loose]
+
+
+def _is_and(query: Query) -> bool:
+    return query.match == "all" or len(_groups(query)) <= 1
 
 
 def to_qomon(query: Query | None) -> dict[str, Any]:
