@@ -76,22 +76,10 @@ async def shown() -> AsyncIterator[dict[str, Shown]]:
         page = (await call("get_bundles", {"limit": 200})).data["bundles"]
         full = next(b for b in page if b.get("transactions") and b.get("memberships") and b.get("donations"))
         receipt = await call("get_bundles", {"bundle_id": full["id"], "include_history": True})
-        # The breakdown argument is another change's: its result shape is built here from real counts,
-        # one count_contacts per part, and a real refusal for the part that fails.
-        total = (await call("count_contacts", {})).data["total"]
-        parts: list[dict[str, Any]] = []
-        for name in CITIES:
-            count = (await call("count_contacts", {"query": city(name)})).data["total"]
-            parts.append({"label": name, "count": count, "share": count / total})
-        refused = await client.call_tool("count_contacts", {"query": {"conditions": [{"attr": "town", "value": "X"}]}})
-        assert refused.is_error
-        parts.append({"label": "Town X", "error": refused.content[0].text})  # type: ignore[union-attr]
-        rest = total - sum(p.get("count", 0) for p in parts)
-        breakdown = {"total": total, "breakdown": {"by": "cities", "parts": parts, "none_of_the_parts": rest}}
-        counted = Shown(
-            {"breakdown": {"cities": [*CITIES, "Town X"]}},
-            {"content": [{"type": "text", "text": "see structuredContent"}], "structuredContent": breakdown},
-        )
+        # A real breakdown by city; the total is counted first and alone, then one part's count fails.
+        sandbox.faults.add("delay", delay=0, method="POST", route="/kpi")
+        sandbox.faults.add("status", status=500, method="POST", route="/kpi")
+        counted = await call("count_contacts", {"breakdown": {"cities": CITIES}})
         # A contact whose name is markup: the card must show it as text.
         saved = await call("save_contact", {"firstname": HOSTILE_FIRST, "surname": HOSTILE_LAST})
         hostile = await call("get_contact", {"contact_id": saved.data["id"]})
@@ -159,17 +147,18 @@ async def test_the_breakdown_shows_one_bar_per_part_with_its_count_and_share(
     total, breakdown = data["total"], data["breakdown"]
     assert texts(reading, "total") == [f"{total:,}"]
     counted = [p for p in breakdown["parts"] if "count" in p]
-    rows = [(p["label"], p["count"], p["count"] / total) for p in counted]
+    # A part's share is the result's (rounded to 4 decimals); the rest's is worked out by the view.
+    rows = [(p["label"], p["count"], p["share"]) for p in counted]
     rows.append(("None of the parts", breakdown["none_of_the_parts"], breakdown["none_of_the_parts"] / total))
-    assert texts(reading, "labels") == [label for label, _, _ in rows[:-1]] + ["Town X", "None of the parts"]
+    assert texts(reading, "labels") == [p["label"] for p in breakdown["parts"]] + ["None of the parts"]
     assert texts(reading, "counts") == [f"{count:,}" for _, count, _ in rows]
     assert texts(reading, "shares") == [f"{round(share * 1000) / 10:.1f} %" for _, _, share in rows]
     widths = [float(node["width"].removesuffix("%")) for node in reading["fills"]]
     assert widths == pytest.approx([share * 100 for _, _, share in rows], abs=1e-3)
-    assert all(count > 0 for _, count, _ in rows) and widths[0] > widths[-2]
+    assert len(counted) == len(CITIES) - 1 and all(count > 0 for _, count, _ in rows)
     # The failed part says why, in its own row, and the others still show.
-    assert texts(reading, "failed") == [breakdown["parts"][-1]["error"]]
-    assert "not a search attribute" in texts(reading, "failed")[0]
+    assert texts(reading, "failed") == [p["error"] for p in breakdown["parts"] if "error" in p]
+    assert "server error (HTTP 500)" in texts(reading, "failed")[0]
 
 
 async def test_a_count_without_breakdown_shows_the_total_alone(shown: dict[str, Shown], tmp_path: Path) -> None:
