@@ -36,20 +36,11 @@ def shared_state(settings: Settings, *, clock: Callable[[], float] = time.time) 
     """The ledger and the bucket source for these settings (the one place they are chosen)."""
     if settings.redis_url is None:
         return SharedState(ledger=Ledger(clock=clock), buckets=bucket_for)
-    from redis.asyncio import Redis
-
     from qomon_mcp.shared_state.bucket import RedisBuckets
-    from qomon_mcp.shared_state.health import REDIS_TIMEOUT, RedisHealth
+    from qomon_mcp.shared_state.health import RedisHealth, connect
     from qomon_mcp.shared_state.ledger import RedisLedger
 
-    redis = Redis.from_url(
-        settings.redis_url.get_secret_value(),
-        socket_timeout=REDIS_TIMEOUT,
-        socket_connect_timeout=REDIS_TIMEOUT,
-        # A dead connection is noticed on the next call (and that call fails fast); the one after reconnects.
-        health_check_interval=0,
-        retry_on_timeout=False,
-    )
+    redis = connect(settings.redis_url.get_secret_value())
     health = RedisHealth()
     return SharedState(
         ledger=RedisLedger(redis, health=health, clock=clock),

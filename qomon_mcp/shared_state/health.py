@@ -14,20 +14,43 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import anyio
-from redis.exceptions import RedisError
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError, RedisError
 
-__all__ = ["REDIS_TIMEOUT", "RETRY_AFTER", "WARNING_INTERVAL", "RedisAway", "RedisHealth"]
+__all__ = ["REDIS_TIMEOUT", "RETRY_AFTER", "WARNING_INTERVAL", "RedisAway", "RedisHealth", "connect"]
 
 logger = logging.getLogger("qomon_mcp.shared_state")
 
 # Seconds one Redis call may take: far above a healthy round trip, short enough that a user's
 # /token or a tool call is not held up by a Redis that hangs.
-REDIS_TIMEOUT = 0.5
+REDIS_TIMEOUT = 1.0
 # Seconds the buckets pace locally before they try Redis again after a failure.
 RETRY_AFTER = 1.0
 WARNING_INTERVAL = 60.0
+POOL_SIZE = 8
 
 T = TypeVar("T")
+
+
+def connect(url: str, *, timeout: float = REDIS_TIMEOUT) -> Redis:
+    """A client that gives up quickly: a call is tried again once only when its connection was
+    found closed (one opened before Redis restarted), never after a timeout.
+
+    A few connections, waited for in turn: each call holds one for a fraction of a millisecond,
+    while opening one costs several round trips, so a burst of calls queues instead of opening
+    one connection each (which took longer than the timeout on a busy machine).
+    """
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=POOL_SIZE,
+        timeout=timeout,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+    )
+    return Redis.from_pool(pool)
 
 
 class RedisAway(Exception):
@@ -40,6 +63,7 @@ class RedisHealth:
         self.timeout = timeout
         self._away_until = float("-inf")
         self._warned_at = float("-inf")
+        self._failing = False
         self.failures = 0
 
     @property
@@ -54,6 +78,7 @@ class RedisHealth:
                 result = await operation()
         except (RedisError, OSError, TimeoutError) as error:
             self.failures += 1
+            self._failing = True
             now = self._clock()
             self._away_until = now + RETRY_AFTER
             if now - self._warned_at >= WARNING_INTERVAL:
@@ -66,7 +91,8 @@ class RedisHealth:
                     what,
                 )
             raise RedisAway(what) from None
-        if self._away_until != float("-inf"):
+        if self._failing:
+            self._failing = False
             self._away_until = float("-inf")
             logger.warning("Redis answers again: shared state is back")
         return result
