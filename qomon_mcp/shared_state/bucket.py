@@ -26,14 +26,19 @@ from qomon_mcp.qomon.ratelimit import DEFAULT_BURST, DEFAULT_RATE, TokenBucket, 
 from qomon_mcp.shared_state.health import RedisAway, RedisHealth
 from qomon_mcp.shared_state.ledger import NAMESPACE, digest
 
-__all__ = ["RedisBucket", "RedisBuckets"]
+__all__ = ["MARGIN", "RedisBucket", "RedisBuckets"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
+# Tokens the shared bucket keeps in hand (one contact write). Qomon starts counting when a request
+# arrives, the bucket when it is reserved: the margin absorbs that delay (0.5 s at Qomon's 10/s), once,
+# so that replicas starting on a full bucket do not run ahead of Qomon's by a request or two.
+MARGIN = 5.0
+
 # KEYS[1] the bucket. ARGV: now ('' for Redis's TIME), cost, timeout (-1: none), default burst,
 # default rate, learned burst (0: none), learned rate (0: none), learned remaining ('' : none),
-# age of that remaining in seconds, 429 hold in seconds (0: none), age of that hold.
+# age of that remaining in seconds, 429 hold in seconds (0: none), age of that hold, margin.
 # Returns {granted (1 or 0), wait in seconds as a string, level as a string}.
 ACQUIRE = """
 local now
@@ -66,7 +71,7 @@ if tonumber(ARGV[10]) > 0 then
   level = math.min(level, 0)
   held = math.max(held, now - tonumber(ARGV[11]) + tonumber(ARGV[10]))
 end
-local wait = math.max(0, (cost - level) / rate, held - now)
+local wait = math.max(0, (cost + tonumber(ARGV[12]) - level) / rate, held - now)
 local granted = 1
 if timeout >= 0 and wait > timeout then
   granted = 0
@@ -143,6 +148,7 @@ class RedisBucket:
             "0" if remaining is None else repr(max(now - remaining[1], 0.0)),
             "0" if hold is None else repr(hold[0]),
             "0" if hold is None else repr(max(now - hold[1], 0.0)),
+            repr(MARGIN),
         ]
         try:
             granted, wait_text, _ = await self._health.call(
