@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import anyio
 import httpx2
 import pytest
 
@@ -116,6 +117,14 @@ async def test_redis_stopped_and_started_again_mid_run(
             assert answer.status_code == 503, (name, answer.text)
             assert answer.json()["error"] == "temporarily_unavailable"
             assert answer.headers["Retry-After"]
+        # A browser client (MCP Inspector) can read that answer too.
+        from_browser = await flows["B"].http.post(
+            f"{flows['B'].served.url}/token",
+            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+            | {"client_id": flows["B"].client_id},
+            headers={"Origin": "http://localhost:6274"},
+        )
+        assert from_browser.status_code == 503 and from_browser.headers["Access-Control-Allow-Origin"] == "*"
         # Tool calls go on, paced by each replica's local bucket, with one warning in its log.
         for _ in range(5):
             answer = await _count_contacts(flows["C"], tokens["access_token"])
@@ -130,7 +139,7 @@ async def test_redis_stopped_and_started_again_mid_run(
     redeemed = await flows["B"].exchange(code, verifier)
     assert redeemed.status_code == 200, redeemed.text
     assert (await flows["C"].exchange(code, verifier)).status_code == 400
-    time.sleep(1.1)  # the buckets try Redis again one second after a failure
+    await anyio.sleep(1.1)  # the buckets try Redis again one second after a failure
     assert (await _count_contacts(flows["C"], tokens["access_token"])).status_code == 200
     assert "Redis answers again" in three[2].log()
 
