@@ -57,7 +57,12 @@ async def _count_contacts(flow: Flow, access_token: str) -> httpx2.Response:
 
 
 @pytest.mark.anyio
-async def test_a_code_redeemed_on_a_is_refused_on_b_and_ends_the_grant(flows: dict[str, Flow]) -> None:
+async def test_a_code_redeemed_on_a_is_refused_on_b_and_ends_the_grant(
+    flows: dict[str, Flow], three: list[Replica], redis_process: RedisServer
+) -> None:
+    for replica in three:
+        assert "shared with other replicas on Redis" in replica.log()
+        assert str(redis_process.port) not in replica.log()
     code, verifier = await flows["A"].code(KEY)
     first = await flows["A"].exchange(code, verifier)
     assert first.status_code == 200
