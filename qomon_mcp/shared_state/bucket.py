@@ -156,8 +156,13 @@ class RedisBucket:
             )
         except RedisAway:
             return await self.local.acquire(cost, timeout=timeout)
-        # Applied by Redis: later observations start afresh (the shape stays learned locally).
-        self._shape, self._remaining, self._hold = {}, None, None
+        # Applied by Redis; an observation made while this call was on its way goes with the next one.
+        if self._shape is shape:
+            self._shape = {}
+        if self._remaining is remaining:
+            self._remaining = None
+        if self._hold is hold:
+            self._hold = None
         self.shared_acquires += 1
         wait = float(wait_text)
         self._last_wait = wait
