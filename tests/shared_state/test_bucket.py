@@ -147,6 +147,7 @@ async def test_redis_away_paces_locally_with_one_warning_a_minute_and_recovers(
     assert bucket.shared_acquires == 2  # back on Redis, no restart
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_a_slow_redis_is_given_up_on_quickly(replicas: Replicas, redis_process: RedisServer) -> None:
     now = [T0]
