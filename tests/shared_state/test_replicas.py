@@ -12,7 +12,6 @@ import anyio
 import httpx2
 import pytest
 
-from qomon_mcp.sandbox.seed import DEMO_KEYS
 from tests.http.flows import Flow
 from tests.http.support import rpc
 from tests.shared_state.redis_server import RedisServer
@@ -20,7 +19,7 @@ from tests.shared_state.replicas import Replica, replicas
 
 pytestmark = pytest.mark.slow
 
-KEY = DEMO_KEYS["eu"]
+KEY = "sandbox-eu-demo-key"  # the EU demo space's key (the sandbox seed's DEMO_KEYS["eu"])
 
 
 @pytest.fixture(scope="module")
