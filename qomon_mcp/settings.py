@@ -112,6 +112,28 @@ class Settings(BaseSettings):
         default=1000, ge=1, le=1_000_000, description="Callers whose Qomon client stays cached (HTTP)."
     )
 
+    # Several replicas (issue 14): spent codes, refresh rotation, revocations and each key's rate limit on Redis.
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="redis:// or rediss:// URL of the Redis every replica shares (default: state kept per process).",
+    )
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _check_redis_url(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+                # The URL may hold a password: the refusal does not repeat it.
+                raise ValueError(
+                    "QOMON_REDIS_URL must be a redis://, rediss:// or unix:// URL such as redis://redis:6379/0: "
+                    "fix it, or unset it to keep state per process"
+                )
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _strip_public_slash(cls, value: str | None) -> str | None:

@@ -36,6 +36,7 @@ from qomon_mcp.auth.tokens import (
     REQUEST_TTL,
     AccessLevel,
     Grant,
+    GrantLedger,
     Ledger,
     QomonAccessToken,
     QomonCode,
@@ -77,7 +78,7 @@ class QomonAuthProvider(OAuthAuthorizationServerProvider[QomonCode, QomonRefresh
         issuer: str,
         resource: str,
         clients: ClientRegistry,
-        ledger: Ledger | None = None,
+        ledger: GrantLedger | None = None,
         clock: Callable[[], float] = time.time,
         aliases: Iterable[str] = (),
     ) -> None:
@@ -87,7 +88,7 @@ class QomonAuthProvider(OAuthAuthorizationServerProvider[QomonCode, QomonRefresh
         # Other names of this very server (loopback: localhost, 127.0.0.1, [::1]), whose tokens are ours too.
         self.resources = frozenset(_normal(r) for r in (resource, *aliases))
         self.clients = clients
-        self.ledger = ledger or Ledger(clock=clock)
+        self.ledger: GrantLedger = ledger or Ledger(clock=clock)
         self._clock = clock
         self._verified: OrderedDict[str, QomonAccessToken] = OrderedDict()
 
@@ -157,21 +158,25 @@ class QomonAuthProvider(OAuthAuthorizationServerProvider[QomonCode, QomonRefresh
 
     # Codes and tokens
 
-    def _grant(self, token: str, purpose: str, client_id: str | None = None) -> tuple[Grant, dict[str, Any]] | None:
+    async def _grant(
+        self, token: str, purpose: str, client_id: str | None = None, *, fail_closed: bool = True
+    ) -> tuple[Grant, dict[str, Any]] | None:
         claims = self.keyring.open(token)
         if not claims or claims.get("u") != purpose:
             return None
         grant = Grant.from_claims(claims)
         if grant is None or (client_id is not None and grant.client_id != client_id):
             return None
-        if _normal(grant.resource) not in self.resources or self.ledger.is_revoked(grant.gid):
+        if _normal(grant.resource) not in self.resources:
+            return None
+        if await self.ledger.is_revoked(grant.gid, fail_closed=fail_closed):
             return None
         return grant, claims
 
     async def load_authorization_code(
         self, client: OAuthClientInformationFull, authorization_code: str
     ) -> QomonCode | None:
-        found = self._grant(authorization_code, "code", client.client_id)
+        found = await self._grant(authorization_code, "code", client.client_id)
         if found is None:
             return None
         grant, claims = found
@@ -197,16 +202,16 @@ class QomonAuthProvider(OAuthAuthorizationServerProvider[QomonCode, QomonRefresh
         self, client: OAuthClientInformationFull, authorization_code: QomonCode
     ) -> OAuthToken:
         now = self._clock()
-        if not self.ledger.spend(authorization_code.jti, authorization_code.expires_at):
+        if not await self.ledger.spend(authorization_code.jti, authorization_code.expires_at):
             # A replayed code may be a stolen one: the tokens the first use got go too (RFC 6749 §4.1.2).
-            self.ledger.revoke(authorization_code.grant_gid, now + REFRESH_TTL)
+            await self.ledger.revoke(authorization_code.grant_gid, now + REFRESH_TTL)
             raise TokenError("invalid_grant", "this authorization code has already been used")
         return self._issue(self._grant_of(authorization_code), now)
 
     async def load_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: str
     ) -> QomonRefreshToken | None:
-        found = self._grant(refresh_token, "refresh", client.client_id)
+        found = await self._grant(refresh_token, "refresh", client.client_id)
         if found is None:
             return None
         grant, claims = found
@@ -229,9 +234,9 @@ class QomonAuthProvider(OAuthAuthorizationServerProvider[QomonCode, QomonRefresh
         self, client: OAuthClientInformationFull, refresh_token: QomonRefreshToken, scopes: list[str]
     ) -> OAuthToken:
         now = self._clock()
-        if not self.ledger.spend(refresh_token.jti, float(refresh_token.expires_at or now + REFRESH_TTL)):
+        if not await self.ledger.spend(refresh_token.jti, float(refresh_token.expires_at or now + REFRESH_TTL)):
             # Reuse of a rotated refresh token means two parties hold it: end the grant for both.
-            self.ledger.revoke(refresh_token.grant_gid, now + REFRESH_TTL)
+            await self.ledger.revoke(refresh_token.grant_gid, now + REFRESH_TTL)
             raise TokenError("invalid_grant", "this refresh token has already been used")
         grant = self._grant_of(refresh_token)
         return self._issue(replace(grant, scopes=tuple(scopes)), now)
@@ -239,14 +244,18 @@ class QomonAuthProvider(OAuthAuthorizationServerProvider[QomonCode, QomonRefresh
     async def load_access_token(self, token: str) -> QomonAccessToken | None:
         # Every MCP request presents its token: opening it once per token, not per request,
         # saves a decryption and a model build; revocation and expiry are still checked each time.
+        # A shared ledger that cannot be reached answers from what this process knows: tool calls
+        # go on while Redis is away (README, Deployment), only /token and /revoke fail closed.
         cached = self._verified.get(token)
         if cached is not None:
-            if (cached.expires_at or 0) > self._clock() and not self.ledger.is_revoked(cached.grant_gid):
+            if (cached.expires_at or 0) > self._clock() and not await self.ledger.is_revoked(
+                cached.grant_gid, fail_closed=False
+            ):
                 self._verified.move_to_end(token)
                 return cached
             del self._verified[token]
             return None
-        found = self._grant(token, "access")
+        found = await self._grant(token, "access", fail_closed=False)
         if found is None:
             return None
         grant, claims = found
@@ -272,7 +281,7 @@ class QomonAuthProvider(OAuthAuthorizationServerProvider[QomonCode, QomonRefresh
         return verified
 
     async def revoke_token(self, token: QomonAccessToken | QomonRefreshToken) -> None:
-        self.ledger.revoke(token.grant_gid, self._clock() + REFRESH_TTL)
+        await self.ledger.revoke(token.grant_gid, self._clock() + REFRESH_TTL)
 
     # Helpers
 

@@ -15,10 +15,12 @@ from mcp.server.auth.middleware.client_auth import AuthenticationError, ClientAu
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qomon_mcp.auth.provider import QomonAuthProvider
+from qomon_mcp.auth.tokens import LedgerUnavailable
 
-__all__ = ["RevocationEndpoint", "RevocationForm"]
+__all__ = ["LedgerGuard", "RevocationEndpoint", "RevocationForm", "ledger_unavailable"]
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -35,6 +37,36 @@ class RevocationForm(BaseModel):
 
 def _refused(status: int, error: str, description: str) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=_NO_STORE)
+
+
+def ledger_unavailable() -> JSONResponse:
+    """503 while the shared ledger (Redis) cannot be asked: refusing is the only answer that lets no replay through."""
+    return JSONResponse(
+        {
+            "error": "temporarily_unavailable",
+            "error_description": "the server cannot check tokens against its shared state right now; try again shortly",
+        },
+        status_code=503,
+        headers=_NO_STORE | {"Retry-After": "5"},
+    )
+
+
+@dataclass
+class LedgerGuard:
+    """Wraps the SDK's /token handler, which knows nothing of a ledger that can be away (an ASGI app for Starlette)."""
+
+    app: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except LedgerUnavailable:
+            # The handler raises before it answers: nothing has been sent yet. The SDK's CORS layer,
+            # inside this one, did not see an answer: a browser client still gets to read this one.
+            response = ledger_unavailable()
+            if any(name == b"origin" for name, _ in scope.get("headers", [])):
+                response.headers["Access-Control-Allow-Origin"] = "*"
+            await response(scope, receive, send)
 
 
 @dataclass
@@ -59,11 +91,14 @@ class RevocationEndpoint:
         ]
         if revocation.token_type_hint == "refresh_token":
             loaders.reverse()
-        for load in loaders:
-            token = await load(revocation.token)
-            if token is not None:
-                # A client ends only its own grants; any other token is answered as unknown (RFC 7009 section 2.2).
-                if token.client_id == client.client_id:
-                    await self.provider.revoke_token(token)
-                break
+        try:
+            for load in loaders:
+                token = await load(revocation.token)
+                if token is not None:
+                    # A client ends only its own grants; any other token is answered as unknown (RFC 7009 section 2.2).
+                    if token.client_id == client.client_id:
+                        await self.provider.revoke_token(token)
+                    break
+        except LedgerUnavailable:
+            return ledger_unavailable()
         return Response(status_code=200, headers=_NO_STORE)

@@ -16,12 +16,13 @@ from starlette.routing import Route
 
 from qomon_mcp.auth.connect import ConnectPage
 from qomon_mcp.auth.provider import QomonAuthProvider
-from qomon_mcp.auth.revoke import RevocationEndpoint
+from qomon_mcp.auth.revoke import LedgerGuard, RevocationEndpoint
 
 __all__ = ["METADATA_PATH", "auth_routes", "resource_metadata_url"]
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 REVOCATION_PATH = "/revoke"
+TOKEN_PATH = "/token"
 
 
 def _urls(provider: QomonAuthProvider) -> AuthSettings:
@@ -45,6 +46,10 @@ def auth_routes(provider: QomonAuthProvider, connect: ConnectPage) -> list[Route
         )
         if route.path not in (METADATA_PATH, REVOCATION_PATH)
     ]
+    for index, route in enumerate(routes):
+        if route.path == TOKEN_PATH:
+            # With the ledger on Redis and Redis away, /token answers 503 instead of the SDK's 500.
+            routes[index] = Route(TOKEN_PATH, LedgerGuard(route.endpoint), methods=route.methods)
     # The SDK's /revoke wants a client_secret even from a public client: see auth/revoke.py.
     routes.append(
         Route(

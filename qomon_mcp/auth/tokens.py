@@ -7,9 +7,9 @@ client, the resource, a grant id (`gid`) shared by every token of one consent,
 and an expiry.
 
 `Ledger` is the only state: ids of spent codes and refresh tokens, and revoked
-grants, each kept until the token it concerns would have expired anyway. It is
-per process; with several replicas, a replay is refused by the replica that saw
-the first use (see README, Deployment).
+grants, each kept until the token it concerns would have expired anyway. This one
+is per process; with several replicas, `QOMON_REDIS_URL` puts the same interface
+on Redis (`qomon_mcp/shared_state/`) so that every replica refuses a replay.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from mcp.server.auth.provider import AccessToken, AuthorizationCode, RefreshToken
 from pydantic import SecretStr
@@ -30,7 +30,9 @@ __all__ = [
     "REFRESH_TTL",
     "REQUEST_TTL",
     "Grant",
+    "GrantLedger",
     "Ledger",
+    "LedgerUnavailable",
     "QomonAccessToken",
     "QomonCode",
     "QomonRefreshToken",
@@ -137,8 +139,26 @@ class QomonAccessToken(AccessToken):
     __str__ = __repr__
 
 
+class GrantLedger(Protocol):
+    """What the provider asks of a ledger: the in-process `Ledger` or the shared one on Redis."""
+
+    async def spend(self, jti: str, until: float) -> bool: ...
+
+    async def revoke(self, gid: str, until: float) -> None: ...
+
+    async def is_revoked(self, gid: str, *, fail_closed: bool = True) -> bool: ...
+
+
+class LedgerUnavailable(Exception):
+    """The shared ledger could not be asked: the caller must refuse rather than guess (fail closed)."""
+
+
 class Ledger:
-    """Spent token ids and revoked grants, each forgotten once it no longer matters."""
+    """Spent token ids and revoked grants, each forgotten once it no longer matters.
+
+    The methods are coroutines because the shared ledger (on Redis) has the same interface;
+    this one answers at once and is never unavailable.
+    """
 
     def __init__(self, *, clock: Callable[[], float] = time.time, max_entries: int = 500_000) -> None:
         self._clock = clock
@@ -164,7 +184,7 @@ class Ledger:
             if table.get(key, until + 1) <= until:
                 table.pop(key, None)
 
-    def spend(self, jti: str, until: float) -> bool:
+    def spend_now(self, jti: str, until: float) -> bool:
         """True the first time `jti` is spent; False for every later attempt."""
         self._purge()
         if jti in self._spent:
@@ -172,9 +192,20 @@ class Ledger:
         self._remember(self._spent, 0, jti, until)
         return True
 
-    def revoke(self, gid: str, until: float) -> None:
+    def revoke_now(self, gid: str, until: float) -> None:
         self._remember(self._revoked, 1, gid, until)
 
-    def is_revoked(self, gid: str) -> bool:
+    def revoked_now(self, gid: str) -> bool:
         self._purge()
         return gid in self._revoked
+
+    async def spend(self, jti: str, until: float) -> bool:
+        return self.spend_now(jti, until)
+
+    async def revoke(self, gid: str, until: float) -> None:
+        self.revoke_now(gid, until)
+
+    async def is_revoked(self, gid: str, *, fail_closed: bool = True) -> bool:
+        """Whether the grant was revoked. `fail_closed=False` lets a shared ledger that cannot be
+        reached answer from what this process knows instead of raising `LedgerUnavailable`."""
+        return self.revoked_now(gid)

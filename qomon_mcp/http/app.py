@@ -40,7 +40,6 @@ from qomon_mcp.auth.documents import MetadataDocuments
 from qomon_mcp.auth.keys import Keyring
 from qomon_mcp.auth.provider import QomonAuthProvider
 from qomon_mcp.auth.routes import auth_routes, resource_metadata_url
-from qomon_mcp.auth.tokens import Ledger
 from qomon_mcp.http.callers import CallerMiddleware, ClientCache, current_access, current_client, current_subject
 from qomon_mcp.http.limits import BodyLimits, RequestLimits
 from qomon_mcp.http.logs import RequestLog
@@ -52,6 +51,7 @@ from qomon_mcp.qomon.errors import AuthenticationFailed, PermissionDenied, Qomon
 from qomon_mcp.server.app import Access, QomonServer
 from qomon_mcp.server.confirm_tokens import Confirmations
 from qomon_mcp.settings import REGION_URLS, Settings
+from qomon_mcp.shared_state import SharedState, shared_state
 
 __all__ = ["HttpApp", "create_http_app", "public_url_problem"]
 
@@ -70,6 +70,8 @@ class HttpApp:
     public_url: str
     # Every origin the server answers as (more than one on loopback without a public URL).
     origins: list[str] = field(default_factory=list)
+    # The ledger and the bucket source: in this process, or on Redis (QOMON_REDIS_URL).
+    shared: SharedState | None = None
     # The body size and time limits in front of every route (see http/limits.py).
     limits: RequestLimits | None = None
 
@@ -99,6 +101,8 @@ def create_http_app(
     keyring = keyring or Keyring.from_setting(secret)
     transport = upstream or network_transport()
     region_urls = {region: settings.base_url or url for region, url in REGION_URLS.items()}
+    clock = provider_options.get("clock", time.time)
+    shared = shared_state(settings, clock=clock)
 
     def make_client(api_key: str, region: str, read_only: bool) -> QomonClient:
         return QomonClient(
@@ -109,6 +113,7 @@ def create_http_app(
             deadline=settings.deadline,
             max_retries=settings.max_retries,
             transport=transport,
+            buckets=shared.buckets,
         )
 
     async def verify(api_key: str, region: str) -> KeyCheck:
@@ -128,7 +133,7 @@ def create_http_app(
 
     clients = ClientRegistry(keyring, documents if documents is not None else MetadataDocuments())
     # One ledger for every origin: a grant revoked under one name is revoked under all.
-    ledger = provider_options.pop("ledger", None) or Ledger(clock=provider_options.get("clock", time.time))
+    ledger = provider_options.pop("ledger", None) or shared.ledger
     cache = ClientCache(settings.client_cache_size, make_client)
     server = build_server(
         client=current_client,
@@ -138,7 +143,6 @@ def create_http_app(
         views=settings.mcp_views,
     )
     # Confirmation tokens are sealed with the server's keys and bound to the token's subject.
-    clock = provider_options.get("clock", time.time)
     server.confirmations = Confirmations(keyring, caller=current_subject, clock=clock)
     # Builds the session manager; its own Starlette wrapper is not used, the routes below replace it.
     server.streamable_http_app(
@@ -167,6 +171,7 @@ def create_http_app(
                 yield
         finally:
             await transport.shutdown()
+            await shared.aclose()
 
     def origin_app(origin: str) -> tuple[Starlette, QomonAuthProvider]:
         """The OAuth server and /mcp as seen from one origin: its own issuer, resource and metadata."""
@@ -214,5 +219,12 @@ def create_http_app(
         app = ByHost({urlsplit(origin).netloc: each for origin, (each, _) in apps.items()}, default)
     limits = RequestLimits(app)
     return HttpApp(
-        app=limits, server=server, provider=provider, cache=cache, public_url=public_url, origins=origins, limits=limits
+        app=limits,
+        server=server,
+        provider=provider,
+        cache=cache,
+        public_url=public_url,
+        origins=origins,
+        limits=limits,
+        shared=shared,
     )

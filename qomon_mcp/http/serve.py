@@ -57,6 +57,9 @@ def serve(settings: Settings, *, sandbox: bool = False, no_auth: bool = False, s
         lines.append("  (also at " + " and ".join(f"{origin}/mcp" for origin in others) + ")")
     if sandbox_file:
         lines.append(f"  demo spaces kept in {sandbox_file}")
+    if http.shared is not None and http.shared.kind == "redis":
+        # Not the URL: it may carry Redis's password.
+        lines.append("  spent and revoked tokens and the rate limit: shared with other replicas on Redis")
     if no_auth_key:
         lines.append("No sign-in (--no-auth): every caller uses the EU demo space, with write access.")
     elif sandbox:

@@ -35,7 +35,7 @@ from .models import (
     User,
     UserPage,
 )
-from .ratelimit import TokenBucket
+from .ratelimit import Bucket, BucketSource, bucket_for
 from .transport import Answer, Sender, invitation_result, pick
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ class QomonClient:
         transport: httpx2.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        buckets: BucketSource = bucket_for,
     ) -> None:
         if not api_key:
             raise ValueError("a Qomon API key is required")
@@ -84,6 +85,7 @@ class QomonClient:
             transport=transport,
             sleep=sleep,
             clock=clock,
+            buckets=buckets,
         )
 
     @classmethod
@@ -109,7 +111,7 @@ class QomonClient:
         return self._sender.read_only
 
     @property
-    def rate_limit(self) -> TokenBucket:
+    def rate_limit(self) -> Bucket:
         """The token bucket this client shares with every client of the same space."""
         return self._sender.bucket
 

@@ -13,16 +13,44 @@ import hashlib
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
 import anyio
 
-__all__ = ["DEFAULT_BURST", "DEFAULT_RATE", "TokenBucket", "bucket_for"]
+__all__ = [
+    "DEFAULT_BURST",
+    "DEFAULT_RATE",
+    "Bucket",
+    "BucketSource",
+    "TokenBucket",
+    "bucket_for",
+    "parse_float",
+    "parse_shape",
+]
 
 DEFAULT_BURST = 100.0
 DEFAULT_RATE = 10.0
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Bucket(Protocol):
+    """What a client asks of its space's bucket: this module's, or the one shared on Redis."""
+
+    def delay(self, cost: float) -> float: ...
+
+    async def acquire(self, cost: float = 1, *, timeout: float | None = None) -> float: ...
+
+    def observe(self, headers: Mapping[str, str]) -> None: ...
+
+    def on_429(self, retry_after: float) -> None: ...
+
+
+class BucketSource(Protocol):
+    """`bucket_for` or its Redis twin: the bucket of the space behind an API key."""
+
+    def __call__(self, api_key: str, *, clock: Clock = ..., sleep: Sleep = ...) -> Bucket: ...
 
 
 class TokenBucket:
@@ -88,6 +116,11 @@ class TokenBucket:
             await self._sleep(wait)
         return wait
 
+    def take(self, cost: float) -> None:
+        """Count `cost` tokens spent without waiting: the shared bucket already made the caller wait."""
+        self._refill()
+        self._level -= cost
+
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn from a response's `X-Ratelimit-*` headers.
 
@@ -98,13 +131,13 @@ class TokenBucket:
         process with the same key) is spending tokens too.
         """
         headers = {name.lower(): value for name, value in headers.items()}
-        shape = _parse_shape(headers.get("x-ratelimit-limit", ""))
+        shape = parse_shape(headers.get("x-ratelimit-limit", ""))
         if shape:
             self._refill()
             self.burst = shape.get("burst", self.burst)
             self.rate = shape.get("rate", self.rate) or self.rate
             self._level = min(self._level, self.burst)
-        remaining = _parse_float(headers.get("x-ratelimit-remaining"))
+        remaining = parse_float(headers.get("x-ratelimit-remaining"))
         if remaining is not None:
             self._refill()
             self._level = min(self._level, remaining)
@@ -116,18 +149,18 @@ class TokenBucket:
         self._blocked_until = max(self._blocked_until, self._clock() + max(retry_after, 0.0))
 
 
-def _parse_float(value: str | None) -> float | None:
+def parse_float(value: str | None) -> float | None:
     try:
         return float(value) if value is not None else None
     except ValueError:
         return None
 
 
-def _parse_shape(value: str) -> dict[str, float]:
+def parse_shape(value: str) -> dict[str, float]:
     shape: dict[str, float] = {}
     for part in value.split(";"):
         name, _, number = part.partition(":")
-        parsed = _parse_float(number.strip())
+        parsed = parse_float(number.strip())
         if name.strip() in ("burst", "rate") and parsed is not None and parsed > 0:
             shape[name.strip()] = parsed
     return shape

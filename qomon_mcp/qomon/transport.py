@@ -29,7 +29,7 @@ from . import errors
 from .deadline import current_deadline
 from .models import Invitation, InvitationResult
 from .models_base import answer_path
-from .ratelimit import TokenBucket, bucket_for
+from .ratelimit import Bucket, BucketSource, bucket_for
 
 __all__ = ["Answer", "Sender", "heard_statuses", "invitation_result", "pick"]
 
@@ -165,6 +165,7 @@ class Sender:
         transport: httpx2.AsyncBaseTransport | None,
         sleep: Callable[[float], Awaitable[None]],
         clock: Callable[[], float],
+        buckets: BucketSource = bucket_for,
     ) -> None:
         self._key = SecretStr(api_key)
         self.base_url = base_url.rstrip("/")
@@ -175,7 +176,8 @@ class Sender:
         self._sleep = sleep
         self._clock = clock
         self._random = random.Random()
-        self.bucket: TokenBucket = bucket_for(api_key, clock=clock, sleep=sleep)
+        # The space's bucket: in this process, or shared by every replica on Redis (shared_state/).
+        self.bucket: Bucket = buckets(api_key, clock=clock, sleep=sleep)
         self._http = httpx2.AsyncClient(
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": f"qomon-mcp/{__version__}"},

@@ -45,21 +45,23 @@ def test_the_subject_names_key_and_region_without_revealing_the_key() -> None:
     assert "my-api-key" not in subject
 
 
-def test_the_ledger_spends_once_and_forgets_after_expiry() -> None:
+@pytest.mark.anyio
+async def test_the_ledger_spends_once_and_forgets_after_expiry() -> None:
     now = [1000.0]
     ledger = Ledger(clock=lambda: now[0])
-    assert ledger.spend("a", until=1010)
-    assert not ledger.spend("a", until=1010)
-    ledger.revoke("g", until=1005)
-    assert ledger.is_revoked("g")
+    assert await ledger.spend("a", until=1010)
+    assert not await ledger.spend("a", until=1010)
+    await ledger.revoke("g", until=1005)
+    assert await ledger.is_revoked("g")
     now[0] = 1011
-    assert not ledger.is_revoked("g")
-    assert ledger.spend("a", until=1020)  # long expired tokens are refused by their own expiry
+    assert not await ledger.is_revoked("g")
+    assert await ledger.spend("a", until=1020)  # long expired tokens are refused by their own expiry
 
 
-def test_the_ledger_stays_bounded() -> None:
+@pytest.mark.anyio
+async def test_the_ledger_stays_bounded() -> None:
     ledger = Ledger(clock=lambda: 0.0, max_entries=100)
     for index in range(1000):
-        ledger.spend(str(index), until=float(index + 1))
+        await ledger.spend(str(index), until=float(index + 1))
     assert len(ledger._spent) <= 100
-    assert not ledger.spend("999", until=1000.0)  # the newest are the ones kept
+    assert not await ledger.spend("999", until=1000.0)  # the newest are the ones kept
