@@ -21,7 +21,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    PrivateAttr,
     ValidationError,
     ValidatorFunctionWrapHandler,
     model_validator,
@@ -68,13 +67,14 @@ ListOf = Annotated[list[T], BeforeValidator(_none_to_empty)]
 class QomonModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    _raw_fields: dict[str, Any] = PrivateAttr(default_factory=dict)
-
     @property
     def raw_fields(self) -> dict[str, Any]:
         """Values Qomon sent in a shape this model does not know, by their key in the answer
         (`"goal_forms"`, or `"tags[2]"` for one item of a list); the typed field kept its default."""
-        return self._raw_fields
+        # Kept in the instance's __dict__ (outside the fields: not dumped, not compared) rather than
+        # as a pydantic private attribute, which costs every model built a post-init call: a fifth
+        # of reading a search page, for something few answers ever set.
+        return self.__dict__.get(_RAW_FIELDS, {})
 
     @classmethod
     def model_validate(cls, obj: Any, **options: Any) -> Self:  # type: ignore[override]
@@ -97,7 +97,7 @@ class QomonModel(BaseModel):
         try:
             model, raw = _validate_setting_aside(cls, data, handler)
             if raw:
-                model._raw_fields = {**model._raw_fields, **raw}
+                model.__dict__[_RAW_FIELDS] = {**model.raw_fields, **raw}
                 _set_aside.set(True)
             if depth == 0 and _set_aside.get():
                 _log_set_aside(model, answer_path.get() or cls.__name__)
@@ -107,6 +107,8 @@ class QomonModel(BaseModel):
             if aside_token is not None:
                 _set_aside.reset(aside_token)
 
+
+_RAW_FIELDS = "_raw_fields"
 
 _PLAIN_VALIDATORS: dict[type[QomonModel], SchemaValidator] = {}
 
