@@ -48,20 +48,29 @@ def compact(value: Any) -> Any:
 
 def _compacted(value: Any) -> Any:
     # One pass, each value looked at once: this runs over every cell of every result (a search
-    # of 50 contacts is thousands of values), so exact types are tested before isinstance.
+    # of 50 contacts is thousands of values), so exact types are tested before isinstance, and
+    # scalars, most of the values, are kept or dropped here without a call of their own.
     kind = type(value)
     if kind in _SCALARS:
         return value
     if kind is dict or (kind is not list and kind is not tuple and isinstance(value, dict)):
         kept = {}
         for key, item in value.items():
-            item = _compacted(item)
-            if not _is_empty(item):
-                kept[key] = item
+            if type(item) in _SCALARS:
+                if item is not None and item != "":
+                    kept[key] = item
+            else:
+                item = _compacted(item)
+                if not _is_empty(item):
+                    kept[key] = item
         return kept
     if kind is list or kind is tuple or isinstance(value, list | tuple):
         items = []
         for item in value:
+            if type(item) in _SCALARS:
+                if item is not None and item != "":
+                    items.append(item)
+                continue
             item = _row(item) if isinstance(item, list | tuple) else _compacted(item)
             if not _is_empty(item):
                 items.append(item)
@@ -74,8 +83,11 @@ def _compacted(value: Any) -> Any:
 def _row(cells: list[Any] | tuple[Any, ...]) -> list[Any]:
     row = []
     for cell in cells:
-        cell = _compacted(cell)
-        row.append(None if _is_empty(cell) else cell)
+        if type(cell) not in _SCALARS:
+            cell = _compacted(cell)
+            row.append(None if _is_empty(cell) else cell)
+        else:
+            row.append(None if cell == "" else cell)
     return row
 
 
