@@ -36,7 +36,7 @@ def open_demo(sandbox_file: str | None = None) -> Demo:
 
     # Dated from today and reading real time, so that "changed since yesterday" finds something.
     if sandbox_file is None:
-        return Demo(create_demo_sandbox(clock=real_clock).transport())
+        return Demo(create_demo_sandbox(clock=real_clock, lazy=True).transport())
     from qomon_mcp.sandbox.persist import DEMO_SPACE_KEYS, PersistedSandbox, SpaceFile
     from qomon_mcp.sandbox.seed import build_demo_spaces
 
