@@ -1,6 +1,7 @@
 """The server's own CPU per `search_contacts` call of 50 contacts: calls/s against a canned upstream.
 
-    .venv/bin/python bench/search_contacts_cpu.py [--runs 5] [--calls 400] [--baseline REV] [--revision REV]
+    .venv/bin/python bench/search_contacts_cpu.py [--runs 5] [--calls 400] [--baseline REV]
+        [--revision REV]
 
 The upstream is an httpx2 `MockTransport` replaying answers recorded once from the demo EU
 space of the sandbox (the raw `POST /search` answer of 50 contacts, and the forms the tool
@@ -15,7 +16,8 @@ the CPU rates is the figure to read.
 With `--baseline REV` (for instance `main`, or the commit before a change) the same measure
 runs alternately on that revision's `qomon_mcp` (exported with `git archive` into a temporary
 directory and put first on the path of a subprocess) and on this checkout's, and the script
-prints both, their ratio (`--revision REV` measures another revision instead of the checkout), and whether both answered with the same bytes.
+prints both, their ratio, and whether both answered with the same bytes. `--revision REV`
+measures another revision instead of the checkout.
 """
 
 from __future__ import annotations

@@ -18,8 +18,10 @@ from qomon_mcp.qomon.models_base import record
 from qomon_mcp.server import privacy
 from qomon_mcp.toolsets.forms_directory import FormsDirectory, shown_time
 
-__all__ = ["CONTACT_FIELDS", "AnswerValues", "ContactField", "ContactView", "answer_values", "contact_facts", "contact_view",
-           "one_line"]
+__all__ = [
+    "CONTACT_FIELDS", "AnswerValues", "ContactField", "ContactView", "answer_values", "contact_facts", "contact_view",
+    "one_line",
+]  # fmt: skip
 
 ContactField = Literal[
     "name", "mail", "phone", "mobile", "address", "gender", "birthdate", "birthplace", "tags",

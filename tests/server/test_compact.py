@@ -1,11 +1,11 @@
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel
 
 from qomon_mcp.server.shaping import compact
 
 
-class Colour(str, Enum):
+class Colour(StrEnum):
     NONE = ""
     RED = "red"
 
