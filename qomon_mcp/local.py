@@ -66,8 +66,11 @@ def serve_stdio(server: QomonServer) -> None:
     """MCP over stdin and stdout, every request answered (see stdio_guard.py)."""
     import anyio
 
+    from qomon_mcp.heap import settle_heap
+    from qomon_mcp.settings import Settings
     from qomon_mcp.stdio_guard import run_guarded_stdio
 
+    settle_heap(Settings().gc_freeze)
     anyio.run(run_guarded_stdio, server)
 
 

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         default="full",
         description="masked: emails, phones, streets and birth dates are masked in what the model reads.",
     )
+    gc_freeze: bool = Field(
+        default=True,
+        description="After start-up, set the long-lived heap aside from garbage collection (steadier latency).",
+    )
     toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TOOLSETS,
         description="Comma-separated toolsets to expose: " + ", ".join(TOOLSETS) + " (default: all but chatgpt).",
