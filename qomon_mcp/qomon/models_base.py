@@ -65,7 +65,9 @@ ListOf = Annotated[list[T], BeforeValidator(_none_to_empty)]
 
 
 class QomonModel(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # Built on first use, not at import: a server's first tools/list needs none of these models
+    # (tool schemas are the views'), and building some sixty of them was a fifth of its wait.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     @property
     def raw_fields(self) -> dict[str, Any]:
@@ -120,6 +122,8 @@ def _plain_validator(cls: type[QomonModel]) -> SchemaValidator:
     answer it accepts reads exactly as through `model_validate`, only faster."""
     validator = _PLAIN_VALIDATORS.get(cls)
     if validator is None:
+        if not cls.__pydantic_complete__:
+            cls.model_rebuild()  # a deferred model's schema is built on first use
         validator = _PLAIN_VALIDATORS[cls] = SchemaValidator(_without_set_aside(cls.__pydantic_core_schema__))
     return validator
 
