@@ -48,6 +48,8 @@ def _none_to_empty(value: Any) -> Any:
 
 
 def _number_to_str(value: Any) -> Any:
+    if type(value) is str:  # nearly every value, on every text field of every record read
+        return value
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 

@@ -146,7 +146,8 @@ def third_party_fields(data: Any) -> list[str]:
         found.update(dict.fromkeys(c for c in columns if c in THIRD_PARTY_FIELDS))
         for row in rows if isinstance(rows, list) else ():
             for column, cell in zip(columns, row if isinstance(row, list) else (), strict=False):
-                if column not in THIRD_PARTY_FIELDS:
+                # Only objects and lists can hold a marked field: most cells are plain values.
+                if column not in THIRD_PARTY_FIELDS and isinstance(cell, dict | list):
                     walk(cell)
 
     walk(data)

@@ -191,10 +191,13 @@ def contact_facts(
     if forms is not None:
         facts["answers"] = answer_values(contact.formdatas, forms, created)
         facts["custom_fields"] = answer_values(contact.customfields, forms, created)
-    chosen = _GROUPS if fields is None else {g: keys for g, keys in _GROUPS.items() if g in fields}
     view: dict[str, Any] = {"id": contact.id}
-    for keys in chosen.values():
-        view |= {key: facts[key] for key in keys if key in facts}
+    if fields is None:
+        view |= facts  # every group: the facts hold exactly the groups' keys
+    else:
+        for group, keys in _GROUPS.items():
+            if group in fields:
+                view |= {key: facts[key] for key in keys if key in facts}
     if contact.interactions:
         view["interactions"] = [record(i) for i in contact.interactions]
     return view
