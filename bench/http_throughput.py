@@ -106,7 +106,31 @@ def serve(kind: str, port: int, upstream: str, keys: int) -> None:
         handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115
         logging.getLogger("qomon_mcp.http").addHandler(handler)
         logging.getLogger("qomon_mcp.http").setLevel(logging.INFO)
+        if os.environ.get("BENCH_GC_LOG"):
+            _log_collections(os.environ["BENCH_GC_LOG"])
+        # What `qomon-mcp serve` does before uvicorn starts (QOMON_GC_FREEZE=false turns it off).
+        try:
+            from qomon_mcp.heap import settle_heap
+        except ImportError:  # a revision from before qomon_mcp/heap.py
+            pass
+        else:
+            settle_heap(settings.gc_freeze)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none", http="h11")
+
+
+def _log_collections(path: str) -> None:
+    """Write each garbage collection's generation and pause (ms) to `path` as it ends, one line each
+    (line-buffered: uvicorn ends the process by its signal, so nothing would run at exit)."""
+    out = open(path, "w", buffering=1)  # noqa: SIM115
+    started = [0.0]
+
+    def observe(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            out.write(f"{info['generation']} {(time.perf_counter() - started[0]) * 1000:.3f}\n")
+
+    gc.callbacks.append(observe)
 
 
 def _tokens(port: int, count: int) -> list[str]:

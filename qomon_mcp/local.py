@@ -37,7 +37,7 @@ def open_demo(sandbox_file: str | None = None) -> Demo:
 
     # Dated from today and reading real time, so that "changed since yesterday" finds something.
     if sandbox_file is None:
-        return Demo(create_demo_sandbox(clock=real_clock).transport())
+        return Demo(create_demo_sandbox(clock=real_clock, lazy=True).transport())
     from qomon_mcp.sandbox.persist import DEMO_SPACE_KEYS, PersistedSandbox, SpaceFile
     from qomon_mcp.sandbox.seed.demo import build_demo_spaces
 
@@ -67,8 +67,11 @@ def serve_stdio(server: QomonServer) -> None:
     """MCP over stdin and stdout, every request answered (see stdio_guard.py)."""
     import anyio
 
+    from qomon_mcp.heap import settle_heap
+    from qomon_mcp.settings import Settings
     from qomon_mcp.stdio_guard import run_guarded_stdio
 
+    settle_heap(Settings().gc_freeze)
     anyio.run(run_guarded_stdio, server)
 
 

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default=True,
         description="on: tools link their views (MCP Apps) and the views are listed; off: neither.",
     )
+    gc_freeze: bool = Field(
+        default=True,
+        description="After start-up, set the long-lived heap aside from garbage collection (steadier latency).",
+    )
     toolsets: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TOOLSETS,
         description=f"Comma-separated toolsets to expose: {', '.join(TOOLSETS)} (default: all but {_OFF_BY_DEFAULT}).",

@@ -69,6 +69,9 @@ def serve(settings: Settings, *, sandbox: bool = False, no_auth: bool = False, s
             f"  US (choose United States): {DEMO_KEYS['us']}",
         ]
     print("\n".join(lines), file=sys.stderr, flush=True)
+    from qomon_mcp.heap import settle_heap
+
+    settle_heap(settings.gc_freeze)
     uvicorn.run(
         http.app,
         host=settings.host,

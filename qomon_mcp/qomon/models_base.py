@@ -21,7 +21,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    PrivateAttr,
     ValidationError,
     ValidatorFunctionWrapHandler,
     model_validator,
@@ -49,6 +48,8 @@ def _none_to_empty(value: Any) -> Any:
 
 
 def _number_to_str(value: Any) -> Any:
+    if type(value) is str:  # nearly every value, on every text field of every record read
+        return value
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
@@ -66,15 +67,18 @@ ListOf = Annotated[list[T], BeforeValidator(_none_to_empty)]
 
 
 class QomonModel(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    _raw_fields: dict[str, Any] = PrivateAttr(default_factory=dict)
+    # Built on first use, not at import: a server's first tools/list needs none of these models
+    # (tool schemas are the views'), and building some sixty of them was a fifth of its wait.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     @property
     def raw_fields(self) -> dict[str, Any]:
         """Values Qomon sent in a shape this model does not know, by their key in the answer
         (`"goal_forms"`, or `"tags[2]"` for one item of a list); the typed field kept its default."""
-        return self._raw_fields
+        # Kept in the instance's __dict__ (outside the fields: not dumped, not compared) rather than
+        # as a pydantic private attribute, which costs every model built a post-init call: a fifth
+        # of reading a search page, for something few answers ever set.
+        return self.__dict__.get(_RAW_FIELDS, {})
 
     @classmethod
     def model_validate(cls, obj: Any, **options: Any) -> Self:
@@ -97,7 +101,7 @@ class QomonModel(BaseModel):
         try:
             model, raw = _validate_setting_aside(cls, data, handler)
             if raw:
-                model._raw_fields = {**model._raw_fields, **raw}
+                model.__dict__[_RAW_FIELDS] = {**model.raw_fields, **raw}
                 _set_aside.set(True)
             if depth == 0 and _set_aside.get():
                 _log_set_aside(model, answer_path.get() or cls.__name__)
@@ -107,6 +111,8 @@ class QomonModel(BaseModel):
             if aside_token is not None:
                 _set_aside.reset(aside_token)
 
+
+_RAW_FIELDS = "_raw_fields"
 
 _PLAIN_VALIDATORS: dict[type[QomonModel], SchemaValidator] = {}
 
@@ -118,6 +124,8 @@ def _plain_validator(cls: type[QomonModel]) -> SchemaValidator:
     answer it accepts reads exactly as through `model_validate`, only faster."""
     validator = _PLAIN_VALIDATORS.get(cls)
     if validator is None:
+        if not cls.__pydantic_complete__:
+            cls.model_rebuild()  # a deferred model's schema is built on first use
         validator = _PLAIN_VALIDATORS[cls] = SchemaValidator(_without_set_aside(cls.__pydantic_core_schema__))
     return validator
 

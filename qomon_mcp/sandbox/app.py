@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from qomon_mcp.sandbox.ratelimit import RateLimiter
 from qomon_mcp.sandbox.requestlog import MAX_LOGGED, RequestLog
 from qomon_mcp.sandbox.routes import contacts, forms_actions, fundraising, search, teams, upsert, users
 from qomon_mcp.sandbox.rules.upsert import UpsertQueue
+from qomon_mcp.sandbox.seed.lazy_spaces import LazySpaces
 from qomon_mcp.sandbox.space import Now, Space
 from qomon_mcp.sandbox.transport import SandboxTransport
 from qomon_mcp.sandbox.web import ApiError, api_error_response
@@ -67,7 +68,8 @@ class Sandbox:
         clock: Callable[[], float] = time.monotonic,
         log_limit: int = MAX_LOGGED,
     ) -> None:
-        self.spaces: dict[str, Space] = dict(spaces)
+        # Lazy spaces stay lazy (a stdio server seeds only the space it reads); others are copied.
+        self.spaces: MutableMapping[str, Space] = spaces if isinstance(spaces, LazySpaces) else dict(spaces)
         self.clock = clock
         self.limiter = RateLimiter(burst=burst, rate=rate, clock=clock)
         self.faults = Faults()
@@ -97,14 +99,16 @@ def create_demo_sandbox(
     now: datetime | None = None,
     clock: Now | None = None,
     contacts: int = 3000,
+    lazy: bool = False,
     **kwargs: Any,
 ) -> Sandbox:
     """A sandbox over the demo spaces (keys in `seed.DEMO_KEYS`), all on one clock.
 
     Without `now` or `clock` the spaces are laid out around `seed.DEFAULT_NOW` and their
     clock is pinned there (tests); `clock=real_clock` dates them from today and keeps
-    reading real time (a sandbox for people).
+    reading real time (a sandbox for people). `lazy` seeds each space on its first request.
     """
-    from qomon_mcp.sandbox.seed.demo import build_demo_spaces
+    from qomon_mcp.sandbox.seed.demo import build_demo_spaces, lazy_demo_spaces
 
-    return Sandbox(build_demo_spaces(seed=seed, now=now, clock=clock, contacts=contacts), **kwargs)
+    build = lazy_demo_spaces if lazy else build_demo_spaces
+    return Sandbox(build(seed=seed, now=now, clock=clock, contacts=contacts), **kwargs)

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qomon_mcp.sandbox.faults import ConnectionDropped, Fault, drift_body
 from qomon_mcp.sandbox.requestlog import LoggedRequest, key_hash
+from qomon_mcp.sandbox.search.index import space_changed
 from qomon_mcp.sandbox.web import SANDBOX_SCOPE_KEY, SPACE_SCOPE_KEY
 from qomon_mcp.spec.endpoints import Endpoint, endpoint
 
@@ -195,4 +196,13 @@ class Gate:
             await send(message)
 
         scope = {**scope, SPACE_SCOPE_KEY: space, SANDBOX_SCOPE_KEY: self.sandbox}
-        await self.app(scope, receive, with_headers)
+        if not found.is_write:
+            await self.app(scope, receive, with_headers)
+            return
+        # Searches keep an index of the space between requests (search_index.py): a write marks it
+        # stale when it starts and again when it ends, so a search during the write never keeps it.
+        space_changed(space)
+        try:
+            await self.app(scope, receive, with_headers)
+        finally:
+            space_changed(space)

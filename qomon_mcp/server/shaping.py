@@ -21,8 +21,6 @@ __all__ = ["MAX_RESULT_BYTES", "THIRD_PARTY_FIELDS", "compact", "dumps", "shaped
 # Larger results crowd out the conversation; clients also cap what they show.
 MAX_RESULT_BYTES = 48_000
 
-_EMPTY: tuple[object, ...] = (None, "", [], {})
-
 # Keys (and search-table columns) whose values people in the space wrote or can write. A
 # server's own sentence (`note`, `notice`, `summary`) is not among them and never quotes them.
 THIRD_PARTY_FIELDS = frozenset(
@@ -45,21 +43,61 @@ def compact(value: Any) -> Any:
     The cells themselves are compacted as usual."""
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if isinstance(value, dict):
-        items = ((k, compact(v)) for k, v in value.items())
-        return {k: v for k, v in items if not _is_empty(v)}
-    if isinstance(value, list | tuple):
-        shaped = (_row(v) if isinstance(v, list | tuple) else compact(v) for v in value)
-        return [v for v in shaped if not _is_empty(v)]
+    return _compacted(value)
+
+
+def _compacted(value: Any) -> Any:
+    # One pass, each value looked at once: this runs over every cell of every result (a search
+    # of 50 contacts is thousands of values), so exact types are tested before isinstance, and
+    # scalars, most of the values, are kept or dropped here without a call of their own.
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict or (kind is not list and kind is not tuple and isinstance(value, dict)):
+        kept = {}
+        for key, item in value.items():
+            if type(item) in _SCALARS:
+                if item is not None and item != "":
+                    kept[key] = item
+            else:
+                item = _compacted(item)
+                if not _is_empty(item):
+                    kept[key] = item
+        return kept
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
+        items = []
+        for item in value:
+            if type(item) in _SCALARS:
+                if item is not None and item != "":
+                    items.append(item)
+                continue
+            item = _row(item) if isinstance(item, list | tuple) else _compacted(item)
+            if not _is_empty(item):
+                items.append(item)
+        return items
+    if isinstance(value, BaseModel):
+        return compact(value)
     return value
 
 
 def _row(cells: list[Any] | tuple[Any, ...]) -> list[Any]:
-    return [None if _is_empty(c) else c for c in (compact(v) for v in cells)]
+    row = []
+    for cell in cells:
+        if type(cell) not in _SCALARS:
+            cell = _compacted(cell)
+            row.append(None if _is_empty(cell) else cell)
+        else:
+            row.append(None if cell == "" else cell)
+    return row
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_EMPTY_TYPES = frozenset({str, list, dict})
 
 
 def _is_empty(value: Any) -> bool:
-    return any(value is e or (type(value) is type(e) and value == e) for e in _EMPTY)
+    # None, or exactly a str, list or dict that is empty: a subclass (a str enum) or a tuple is kept.
+    return value is None or (type(value) in _EMPTY_TYPES and not value)
 
 
 def dumps(value: Any) -> str:
@@ -108,7 +146,8 @@ def third_party_fields(data: Any) -> list[str]:
         found.update(dict.fromkeys(c for c in columns if c in THIRD_PARTY_FIELDS))
         for row in rows if isinstance(rows, list) else ():
             for column, cell in zip(columns, row if isinstance(row, list) else (), strict=False):
-                if column not in THIRD_PARTY_FIELDS:
+                # Only objects and lists can hold a marked field: most cells are plain values.
+                if column not in THIRD_PARTY_FIELDS and isinstance(cell, dict | list):
                     walk(cell)
 
     walk(data)

@@ -15,7 +15,7 @@ from qomon_mcp.toolsets.helpers.arguments import Offset
 from qomon_mcp.toolsets.helpers.breakdown import BREAKDOWN_SCHEMA, Breakdown, broken_down
 from qomon_mcp.toolsets.helpers.breakdown_plan import BreakdownArgument
 from qomon_mcp.toolsets.helpers.contact_table import contact_table
-from qomon_mcp.toolsets.helpers.contact_view import ContactField, contact_view
+from qomon_mcp.toolsets.helpers.contact_view import ContactField, contact_facts
 from qomon_mcp.toolsets.helpers.forms_directory import FormsDirectory, forms_directory
 from qomon_mcp.toolsets.helpers.search_checks import check_date, checked_query, needs_forms
 from qomon_mcp.toolsets.helpers.search_paging import MAX_PAGES, Pages, fetch_pages, page_size_for
@@ -112,7 +112,7 @@ async def search_contacts(
         pages = await fetch_pages(
             client, qomon_query, page=page, per_page=size, limit=limit, progress=ctx.report_progress, **options
         )
-    columns, rows = contact_table([contact_view(c, forms, wanted) for c in pages.contacts])
+    columns, rows = contact_table([contact_facts(c, forms, wanted) for c in pages.contacts])
     result = SearchResult(columns=columns, rows=rows, count=len(pages.contacts))
     if pages.more or pages.cut:
         await _point_to_more(result, pages, client, qomon_query, page=page, per_page=size, limited=limit is not None)

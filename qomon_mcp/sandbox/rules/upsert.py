@@ -38,6 +38,7 @@ from qomon_mcp.sandbox.rules.contacts import (
 )
 from qomon_mcp.sandbox.rules.formdata import CHOICE_TYPES, answers_key, make_formdata, merge_answer
 from qomon_mcp.sandbox.rules.validation import check_unknown_keys, parse_iso
+from qomon_mcp.sandbox.search.index import space_changed
 from qomon_mcp.sandbox.space import Space, utc_now_iso
 from qomon_mcp.sandbox.web import ApiError, fail
 
@@ -218,6 +219,7 @@ def apply_upsert(space: Space, data: Record) -> int | None:
     answers = _resolve_answers(space, data)
     if answers is None:
         return None
+    space_changed(space)  # a NationBuilder id is searchable: see search_index.py
     now = utc_now_iso(space)
     contact = find_match(space, data)
     if contact is None:

@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from qomon_mcp.sandbox.search.forms import compile_form_condition
+from qomon_mcp.sandbox.search.index import cached_index
 from qomon_mcp.sandbox.search.periods import birthday_test, period_date_test
 from qomon_mcp.sandbox.search.values import (
     QueryError,
@@ -90,28 +91,9 @@ class Context:
 
     @classmethod
     def build(cls, space: Space, now: datetime) -> Context:
-        cancelled = {s.get("id") for s in space.transaction_statuses if s.get("kind") == "cancel"}
-        by_family: dict[str, dict[int, list[Record]]] = {
-            name: defaultdict(list) for name in ("transactions", "donations", "memberships")
-        }
-        for bundle in space.bundles.values():
-            transactions = bundle.get("transactions") or []
-            first_date = transactions[0].get("date") if transactions else None
-            for item in transactions:
-                if item.get("status_id") not in cancelled:
-                    by_family["transactions"][item.get("contact_id")].append(item)
-            for name in ("donations", "memberships"):
-                for item in bundle.get(name) or []:
-                    by_family[name][item.get("contact_id")].append({**item, "transaction_date": first_date})
-        by_family["emails"] = space.emails
-        by_family["sanctions"] = space.sanctions
-        # Petition signatures and online form entries: searchable per the reference, absent from the space.
-        by_family["petitions"] = {}
-        by_family["onlineforms"] = {}
-        nationbuilder: dict[int, list[str]] = defaultdict(list)
-        for nb_id, contact_id in space.nationbuilder_ids.items():
-            nationbuilder[contact_id].append(nb_id)
-        return cls(now, by_family, nationbuilder)
+        # The records do not depend on `now`: gathered once, until the space changes (search_index.py).
+        records, nationbuilder = cached_index(space, _gather_records)
+        return cls(now, records, nationbuilder)
 
     def records_of(self, family: str, contact: Record) -> list[Record]:
         contact_id = contact.get("id")
@@ -120,6 +102,31 @@ class Context:
     def nationbuilder_of(self, contact: Record) -> list[str]:
         contact_id = contact.get("id")
         return self.nationbuilder_ids.get(contact_id, []) if contact_id is not None else []
+
+
+def _gather_records(space: Space) -> tuple[dict[str, dict[int, list[Record]]], dict[int, list[str]]]:
+    cancelled = {s.get("id") for s in space.transaction_statuses if s.get("kind") == "cancel"}
+    by_family: dict[str, dict[int, list[Record]]] = {
+        name: defaultdict(list) for name in ("transactions", "donations", "memberships")
+    }
+    for bundle in space.bundles.values():
+        transactions = bundle.get("transactions") or []
+        first_date = transactions[0].get("date") if transactions else None
+        for item in transactions:
+            if item.get("status_id") not in cancelled:
+                by_family["transactions"][item.get("contact_id")].append(item)
+        for name in ("donations", "memberships"):
+            for item in bundle.get(name) or []:
+                by_family[name][item.get("contact_id")].append({**item, "transaction_date": first_date})
+    by_family["emails"] = space.emails
+    by_family["sanctions"] = space.sanctions
+    # Petition signatures and online form entries: searchable per the reference, absent from the space.
+    by_family["petitions"] = {}
+    by_family["onlineforms"] = {}
+    nationbuilder: dict[int, list[str]] = defaultdict(list)
+    for nb_id, contact_id in space.nationbuilder_ids.items():
+        nationbuilder[contact_id].append(nb_id)
+    return by_family, nationbuilder
 
 
 Predicate = Callable[[Record, Context], bool]

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from qomon_mcp.sandbox.seed.activity import add_action_stats, add_emails, add_interactions, add_sanctions
 from qomon_mcp.sandbox.seed.common import DEFAULT_ANCHOR, Clock
 from qomon_mcp.sandbox.seed.forms import FormAnswerer, add_forms
 from qomon_mcp.sandbox.seed.fundraising import add_fundraising
 from qomon_mcp.sandbox.seed.identity import IdentityMaker
+from qomon_mcp.sandbox.seed.lazy_spaces import LazySpaces
 from qomon_mcp.sandbox.seed.org import add_actions, add_org
 from qomon_mcp.sandbox.seed.people import add_contacts
 from qomon_mcp.sandbox.space import Now, PinnedClock, Space
@@ -107,12 +109,20 @@ def build_demo_spaces(
 
     The three spaces share one anchor and one clock.
     """
+    return dict(lazy_demo_spaces(seed, now=now, clock=clock, contacts=contacts))
+
+
+def lazy_demo_spaces(
+    seed: int = 0, *, now: datetime | None = None, clock: Now | None = None, contacts: int = 3000
+) -> LazySpaces:
+    """The spaces of `build_demo_spaces`, each seeded the first time its key is used."""
     if now is None and clock is not None:
         now = clock()
-    return {
-        DEMO_KEYS["eu"]: build_demo_space(seed=seed, region="eu", contacts=contacts, now=now, clock=clock),
-        DEMO_KEYS["us"]: build_demo_space(seed=seed, region="us", contacts=contacts, now=now, clock=clock),
-        NO_FUNDRAISING_KEY: build_demo_space(
-            seed=seed, region="eu", contacts=200, fundraising=False, group_id=3102, now=now, clock=clock
-        ),
-    }
+    eu, us = (
+        partial(build_demo_space, seed=seed, region=region, contacts=contacts, now=now, clock=clock)
+        for region in ("eu", "us")
+    )
+    small = partial(
+        build_demo_space, seed=seed, region="eu", contacts=200, fundraising=False, group_id=3102, now=now, clock=clock
+    )
+    return LazySpaces({DEMO_KEYS["eu"]: eu, DEMO_KEYS["us"]: us, NO_FUNDRAISING_KEY: small})

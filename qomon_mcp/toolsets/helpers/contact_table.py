@@ -17,9 +17,10 @@ __all__ = ["contact_table"]
 _ORDER = tuple(ContactView.model_fields)
 
 
-def contact_table(views: list[ContactView]) -> tuple[list[str], list[list[Any]]]:
+def contact_table(views: list[ContactView] | list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """(columns, rows): the keys some contact has a value for, and each contact's values in that order.
 
+    `views` are ContactViews or their facts (`contact_facts`: the same values, not validated).
     A cell is None where its contact has no value, so every row lines up with `columns`."""
     shaped = [compact(view) for view in views]
     present = {key for view in shaped for key in view}

@@ -36,6 +36,10 @@ _FREE_TEXT_TYPES = frozenset({"text", "numeric", "date", "range", "report", "sig
 class FormsDirectory:
     forms: dict[str, Form] = field(default_factory=dict)  # by str(id)
     form_types: dict[str, str] = field(default_factory=dict)  # str(form id) -> category
+    # (form id, value id) -> (form, the value's label as answers show it): see answer_value.
+    _chosen_labels: dict[tuple[str, str], tuple[Form, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_forms(cls, by_type: dict[str, list[Form]]) -> FormsDirectory:
@@ -69,12 +73,24 @@ class FormsDirectory:
     def answer_value(self, answer: FormData) -> str:
         """The chosen value's label (its code too when the label does not name it), or the free text."""
         form = self.forms.get(str(answer.form_id))
-        if form is None or self.is_free_text(form):
-            text = answer.data if form is not None or answer.data not in (None, "") else answer.label
-            return _shown(text, date=form is not None and (form.type or "").lower() == "date")
+        if form is not None and not self.is_free_text(form):
+            # A chosen value reads the same on every contact: a search page decodes hundreds of them.
+            slot = (str(answer.form_id), str(answer.form_ref_id))
+            known = self._chosen_labels.get(slot)
+            if known is not None and known[0] is form:  # the same form object: not replaced since
+                return known[1]
+            label = self._chosen_label(form, answer)
+            if label is not None:
+                self._chosen_labels[slot] = (form, label)
+                return label
+            return _shown(answer.label or answer.data)
+        text = answer.data if form is not None or answer.data not in (None, "") else answer.label
+        return _shown(text, date=form is not None and (form.type or "").lower() == "date")
+
+    def _chosen_label(self, form: Form, answer: FormData) -> str | None:
         ref = next((r for r in form.refvalues if str(r.id) == str(answer.form_ref_id)), None)
         if ref is None:
-            return _shown(answer.label or answer.data)
+            return None
         label = ref.label or ref.value or ""
         twins = [r for r in form.refvalues if (r.label or r.value or "").casefold() == label.casefold()]
         # A label is enough to write the answer back, unless another value of the form shares it.
