@@ -35,10 +35,10 @@ from typing import Any
 import anyio
 from mcp import Client
 
+from qomon_mcp.assemble import create_server
 from qomon_mcp.qomon.ratelimit import bucket_for
 from qomon_mcp.sandbox.app import Sandbox, create_demo_sandbox
 from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
-from qomon_mcp.server.app import create_server
 from qomon_mcp.settings import Settings
 
 KEY = DEMO_KEYS["eu"]

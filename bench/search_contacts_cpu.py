@@ -201,5 +201,6 @@ def _rates(measured: dict[str, Any]) -> str:
         f"server's tools/call {measured['server_ms']:.2f} ms CPU; sha {measured['sha']})"
     )
 
+
 if __name__ == "__main__":
     main()

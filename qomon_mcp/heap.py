@@ -17,7 +17,7 @@ import gc
 __all__ = ["YOUNG_THRESHOLD", "settle_heap"]
 
 # Allocations between two young collections (CPython's default: 700).
-YOUNG_THRESHOLD = 10_000
+YOUNG_THRESHOLD = 2_000
 
 
 def settle_heap(enabled: bool = True) -> None:

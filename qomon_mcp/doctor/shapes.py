@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, ForwardRef, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, PlainValidator, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, GetPydanticSchema, PlainValidator, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 __all__ = ["Mismatch", "json_type", "mismatches"]
@@ -69,6 +69,10 @@ def _check(annotation: Any, value: Any, path: str, depth: int) -> list[Mismatch]
         for item in metadata:
             if isinstance(item, PlainValidator):
                 return []  # a custom reader: whatever it takes is expected
+            if isinstance(item, GetPydanticSchema):
+                # A type with its own core schema (Text reads numbers): pydantic says what it takes.
+                accepted = _leaf_accepts(annotation, value)
+                return [] if accepted else [Mismatch(path, describe(base), json_type(value))]
             if isinstance(item, BeforeValidator):
                 try:
                     # The models' before-validators take the value alone, never pydantic's info argument.

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BeforeValidator, Field
 
-from .models_base import Id, ListOf, QomonModel, Text
+from .models_base import Id, ListOf, QomonModel, Text, UnionText
 
 __all__ = [
     "Action",
@@ -36,9 +36,9 @@ class Address(QomonModel):
     floor: Text | None = None
     door: Text | None = None
     pollingstation: Text | None = None
-    score: float | Text | None = None
-    latitude: float | Text | None = None
-    longitude: float | Text | None = None
+    score: float | UnionText | None = None
+    latitude: float | UnionText | None = None
+    longitude: float | UnionText | None = None
     location: Any = None
     invalid: bool | None = None
 
@@ -129,9 +129,9 @@ class RefValue(QomonModel):
     form_id: Id | None = None
     label: Text | None = None
     value: Text | None = None
-    min: float | Text | None = None
-    max: float | Text | None = None
-    step: float | Text | None = None
+    min: float | UnionText | None = None
+    max: float | UnionText | None = None
+    step: float | UnionText | None = None
     color: Text | None = None
     followed: bool | None = None
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
-from .models_base import Amount, Id, ListOf, QomonModel, Text
+from .models_base import Amount, Id, ListOf, QomonModel, Text, UnionText
 
 __all__ = [
     "Bundle",
@@ -154,7 +154,7 @@ class MembershipPrice(QomonModel):
     membership_price_group_id: Id | None = None
     kind: Text | None = Field(default=None, description='"" for one person, "multi" for a couple.')
     # Strings such as "Y" in Qomon's reference; a flag and a number of months in older answers.
-    rolling_period: bool | Text | None = None
+    rolling_period: bool | UnionText | None = None
     duration: Text | None = None
 
 

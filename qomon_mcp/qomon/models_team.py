@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from .models_base import Id, ListOf, QomonModel, Text
+from .models_base import Id, ListOf, QomonModel, Text, UnionText
 
 __all__ = [
     "Invitation",
@@ -47,7 +47,7 @@ class User(QomonModel):
     locale: Text | None = None
     avatar: Text | None = None
     # A role type ("admin") in most answers; read as a Role object too, the shape invitations use.
-    role: Role | Text | None = Field(default=None, union_mode="left_to_right")
+    role: Role | UnionText | None = Field(default=None, union_mode="left_to_right")
     role_data: Role | None = None
     group_id: Id | None = None
     selected_group_id: list[Id] | Id | None = None
@@ -70,7 +70,7 @@ class Invitation(QomonModel):
     role_id: Id | None = None
     # A Role object in Qomon's reference; older answers send the role's type as a string.
     # Left to right: a smart union's strict first pass would set aside a Role's loosely typed fields.
-    role: Role | Text | None = Field(default=None, union_mode="left_to_right")
+    role: Role | UnionText | None = Field(default=None, union_mode="left_to_right")
     created_at: Text | None = None
     last_sent: Text | None = None
     user_id: Id | None = None
@@ -116,7 +116,7 @@ class Team(QomonModel):
     users: Members = Field(default_factory=list)
     # An Address object in Qomon's reference (the contact address shape); older answers send one line.
     # Kept as the object sent: the team tools merge parts into it and send it back whole.
-    address: dict[str, Any] | Text | None = None
+    address: dict[str, Any] | UnionText | None = None
     group_id: Id | None = None
     created_at: Text | None = None
     updated_at: Text | None = None
