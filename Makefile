@@ -31,6 +31,7 @@ sandbox: setup
 
 lint: setup
 	$(BIN)/ruff check qomon_mcp tests bench
+	$(BIN)/ruff format --check --quiet qomon_mcp tests bench || { echo "make lint: run $(BIN)/ruff format qomon_mcp tests bench" >&2; exit 1; }
 	$(BIN)/mypy qomon_mcp
 	# The import contracts of pyproject.toml: layers that only look down, an emulator that reads only
 	# the spec tables, no import cycle (.import_linter_cache is git-ignored).

@@ -115,5 +115,6 @@ def main() -> None:
     print(f"all      {sum(counts.values()):>8} {total_old * 1000:>8.1f}ms {total_new * 1000:>8.1f}ms "
           f"{total_new / total_old:>6.2f}")  # fmt: skip
 
+
 if __name__ == "__main__":
     main()

@@ -45,9 +45,7 @@ KEY = DEMO_KEYS["eu"]
 
 
 def postal_codes(sandbox: Sandbox, count: int) -> list[str]:
-    codes = Counter(
-        (c.get("address") or {}).get("postalcode") for c in sandbox.space_for(KEY).contacts.values()
-    )
+    codes = Counter((c.get("address") or {}).get("postalcode") for c in sandbox.space_for(KEY).contacts.values())
     chosen = [code for code, _ in codes.most_common() if code][:count]
     assert len(chosen) == count, f"the demo space has only {len(chosen)} postal codes"
     return chosen

@@ -40,10 +40,48 @@ INITIALIZE = {
     "method": "initialize",
     "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "0"}},
 }
-WORDS = ["", "a", "volunteer", "Paris", "2024-05-01", "now-30d", "2024-05-01T10:00:00Z", "CB", "EUR", "x@example.org",
-         "+33612345678", "é🙂", "'; DROP TABLE contacts;--", "<script>", "null", "0", "-1", "all", "eq", "gte"]
-ODD = [None, True, False, 0, -1, 1.5, 2**31, 10**30, -(10**30), "", "x" * 100_000, [], {}, [1, "a", None],
-       {"unexpected": 1}, "\u0000", "\u202e", "9" * 40]
+WORDS = [
+    "",
+    "a",
+    "volunteer",
+    "Paris",
+    "2024-05-01",
+    "now-30d",
+    "2024-05-01T10:00:00Z",
+    "CB",
+    "EUR",
+    "x@example.org",
+    "+33612345678",
+    "é🙂",
+    "'; DROP TABLE contacts;--",
+    "<script>",
+    "null",
+    "0",
+    "-1",
+    "all",
+    "eq",
+    "gte",
+]
+ODD = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    2**31,
+    10**30,
+    -(10**30),
+    "",
+    "x" * 100_000,
+    [],
+    {},
+    [1, "a", None],
+    {"unexpected": 1},
+    "\u0000",
+    "\u202e",
+    "9" * 40,
+]
 
 
 class Fuzzer:
@@ -138,8 +176,16 @@ async def run(calls_per_tool: int, seed: int, window: int) -> int:
 
 async def fuzz(calls_per_tool: int, rng: random.Random, window: int, stderr: Any) -> int:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "qomon_mcp.cli", "--sandbox", "--toolsets", ",".join(TOOLSETS),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr, limit=64 * 1024 * 1024,
+        sys.executable,
+        "-m",
+        "qomon_mcp.cli",
+        "--sandbox",
+        "--toolsets",
+        ",".join(TOOLSETS),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=stderr,
+        limit=64 * 1024 * 1024,
         cwd=ROOT,
     )
     assert process.stdin and process.stdout
@@ -204,8 +250,12 @@ async def fuzz(calls_per_tool: int, rng: random.Random, window: int, stderr: Any
                 stats["hostile lines"] += 1
             else:
                 arguments = fuzzer.arguments(tool["inputSchema"])
-                message = {"jsonrpc": "2.0", "id": next_id, "method": "tools/call",
-                           "params": {"name": tool["name"], "arguments": arguments}}
+                message = {
+                    "jsonrpc": "2.0",
+                    "id": next_id,
+                    "method": "tools/call",
+                    "params": {"name": tool["name"], "arguments": arguments},
+                }
                 line = json.dumps(message, allow_nan=True).encode()
             sent.append(next_id)
             tasks.append(asyncio.create_task(one(line, next_id)))

@@ -31,6 +31,7 @@ from qomon_mcp.sandbox.seed.demo import DEMO_KEYS
 
 KEY = DEMO_KEYS["eu"]
 
+
 def records(contact_ids: list[int], count: int) -> list[dict[str, Any]]:
     """Updates of existing contacts by id, the bulk-sync case upsert is recommended for."""
     return [

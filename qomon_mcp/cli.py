@@ -1,11 +1,11 @@
 """The `qomon-mcp` command line: flags map onto `Settings`; heavy imports stay lazy.
 
-    qomon-mcp [--sandbox [--sandbox-file F]] [--read-only] [--toolsets a,b]  serve MCP over stdio
-    qomon-mcp tools [...]                                                   list the tools
-    qomon-mcp call TOOL '{"arg": ...}' [...]                                call one tool and print the result
-    qomon-mcp sandbox [--port N] [...]                                      serve an emulated Qomon space over HTTP
-    qomon-mcp serve [--host H] [--port N] [--public-url URL] [--sandbox]   serve MCP over HTTP with OAuth
-    qomon-mcp doctor [--json] [--strict] [--region eu|us] [--sandbox]      check a space's answers, read-only
+qomon-mcp [--sandbox [--sandbox-file F]] [--read-only] [--toolsets a,b]  serve MCP over stdio
+qomon-mcp tools [...]                                                   list the tools
+qomon-mcp call TOOL '{"arg": ...}' [...]                                call one tool and print the result
+qomon-mcp sandbox [--port N] [...]                                      serve an emulated Qomon space over HTTP
+qomon-mcp serve [--host H] [--port N] [--public-url URL] [--sandbox]   serve MCP over HTTP with OAuth
+qomon-mcp doctor [--json] [--strict] [--region eu|us] [--sandbox]      check a space's answers, read-only
 """
 
 from __future__ import annotations
@@ -56,9 +56,7 @@ def _add_server_flags(parser: argparse.ArgumentParser, *, in_subcommand: bool = 
         help="With --sandbox: keep the demo space in this file (created if missing) so that writes last.",
     )
     parser.add_argument("--read-only", action="store_true", default=unset, help="Hide and refuse every write tool.")
-    parser.add_argument(
-        "--toolsets", default=unset, help="Comma-separated toolsets (default: all but chatgpt)."
-    )
+    parser.add_argument("--toolsets", default=unset, help="Comma-separated toolsets (default: all but chatgpt).")
     parser.add_argument("--region", choices=("eu", "us"), default=unset, help="Qomon region (default eu).")
     parser.add_argument("--base-url", default=unset, help="Override of the Qomon API base URL.")
     parser.add_argument(

@@ -44,9 +44,7 @@ class Recorder(httpx2.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         content = await response.aread()
         self.exchanges.append(Exchange(response.status_code, response.headers, content))
-        return httpx2.Response(
-            response.status_code, headers=response.headers, content=content, request=request
-        )
+        return httpx2.Response(response.status_code, headers=response.headers, content=content, request=request)
 
     async def aclose(self) -> None:
         pass

@@ -33,9 +33,7 @@ def public_url_problem(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"the public URL {url!r} must be an http(s) URL: {_NEXT_STEP}, e.g. https://mcp.example.org."
     if parts.scheme == "http" and parts.hostname not in LOOPBACK:
-        return (
-            f"the public URL must use https (plain http is allowed only on the loopback interface): {_NEXT_STEP}."
-        )
+        return f"the public URL must use https (plain http is allowed only on the loopback interface): {_NEXT_STEP}."
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         return (
             "the public URL must be an origin, without path, query or fragment: "

@@ -147,9 +147,7 @@ class NotFound(APIError):
 class RateLimited(APIError):
     reason = "rate limited"
 
-    def __init__(
-        self, endpoint: str, status: int, detail: str | None = None, retry_after: float = 1.0
-    ) -> None:
+    def __init__(self, endpoint: str, status: int, detail: str | None = None, retry_after: float = 1.0) -> None:
         self.retry_after = retry_after
         super().__init__(endpoint, status, detail or f"retry after {retry_after:g} s")
 
@@ -187,15 +185,9 @@ def _explain(body: Any) -> tuple[str | None, dict[str, str]]:
             for item in items:
                 if isinstance(item, dict):
                     field = item.get("field") or item.get("name") or item.get("pointer") or "request"
-                    problems[str(field)] = _text(
-                        item.get("message") or item.get("reason") or item.get("detail")
-                    )
+                    problems[str(field)] = _text(item.get("message") or item.get("reason") or item.get("detail"))
     detail = next(
-        (
-            body[k]
-            for k in ("detail", "message", "error", "title")
-            if isinstance(body.get(k), str) and body[k]
-        ),
+        (body[k] for k in ("detail", "message", "error", "title") if isinstance(body.get(k), str) and body[k]),
         None,
     )
     if detail is None and isinstance(data, str) and data:

@@ -108,9 +108,7 @@ class TokenBucket:
         """
         wait = self.delay(cost)
         if timeout is not None and wait > timeout:
-            raise TimeoutError(
-                f"the rate limit needs a {wait:.1f} s wait, more than the {timeout:.1f} s left"
-            )
+            raise TimeoutError(f"the rate limit needs a {wait:.1f} s wait, more than the {timeout:.1f} s left")
         self._level -= cost
         if wait > 0:
             await self._sleep(wait)

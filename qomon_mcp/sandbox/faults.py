@@ -140,6 +140,7 @@ class Faults:
 
     def described(self) -> list[dict[str, Any]]:
         """The pending faults as JSON objects (the keys that are set)."""
+
         def shown(name: str, value: Any) -> bool:
             return value is not None and not (name in ("delay", "after") and not value)
 

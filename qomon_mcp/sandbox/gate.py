@@ -158,14 +158,10 @@ class Gate:
             raise ConnectionDropped(processed=fault.after)
         await _answer(send, 200, MALFORMED_BODY)
 
-    async def _serve(
-        self, scope: Scope, receive: Receive, send: Send, found: Endpoint | None, key: str | None
-    ) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, found: Endpoint | None, key: str | None) -> None:
         space = self.sandbox.spaces.get(key) if key else None
         if space is None:
-            await _answer(
-                send, 401, {"status": "fail", "data": {"authorization": "missing or unknown API key"}}
-            )
+            await _answer(send, 401, {"status": "fail", "data": {"authorization": "missing or unknown API key"}})
             return
         decision = self.sandbox.limiter.take(key_hash(key), found.cost if found else 1)
         headers = decision.headers()

@@ -63,6 +63,7 @@ def told(*, not_found: str | None = None, paged: bool = False) -> Iterator[None]
     except errors.QomonError as error:
         raise ToolError(explain(error, not_found=not_found, paged=paged)) from None
 
+
 # Qomon's field problems are short machine words ("required", "invalid date"); anything
 # else in them is dropped so that no upstream prose is relayed to the model.
 _SAFE_PROBLEM = re.compile(r"[\w .,:;'()/<>=+-]{1,80}")

@@ -89,9 +89,7 @@ def _parse_iso(text: str, original: str) -> tuple[datetime, datetime | None]:
         raise ValueError(f"{original!r} is not a date: {_HINT}") from None
 
 
-def _apply_steps(
-    start: datetime, end: datetime | None, steps: str, original: str
-) -> tuple[datetime, datetime | None]:
+def _apply_steps(start: datetime, end: datetime | None, steps: str, original: str) -> tuple[datetime, datetime | None]:
     pos = 0
     while pos < len(steps):
         step = _STEP.match(steps, pos)

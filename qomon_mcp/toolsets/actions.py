@@ -20,7 +20,6 @@ __all__ = ["toolset"]
 toolset = Toolset("actions")
 
 
-
 class Participation(BaseModel):
     visits: int | None = Field(default=None, description="Doors knocked or calls made.")
     contacts_reached: int | None = None
@@ -120,9 +119,7 @@ async def get_actions(
     type: ActionType | None = None,
     status: Literal["todo", "finished"] | None = None,
     action_id: Annotated[Id | None, Field(description="One action, with pitch and links.")] = None,
-    name_contains: Annotated[
-        str | None, Field(min_length=1, max_length=100)
-    ] = None,
+    name_contains: Annotated[str | None, Field(min_length=1, max_length=100)] = None,
     limit: Annotated[StrictInt, Field(ge=1, le=100, description="Latest start first.")] = 20,
 ) -> ActionsResult:
     # GET /actions takes no parameters: Qomon sends every action and they are filtered here.

@@ -46,20 +46,70 @@ URL_PREFIX = "qomon://contacts/"
 # Words that only make the sentence read well ("volunteers in Lyon"); as names they would match nobody.
 _STOP_WORDS = frozenset(
     {
-        "a", "an", "and", "any", "all", "at", "by", "contact", "contacts", "everyone", "find", "for", "from",
-        "in", "is", "list", "me", "of", "on", "or", "people", "person", "show", "the", "to", "who", "whose",
-        "with", "au", "aux", "avec", "dans", "de", "des", "du", "en", "et", "la", "le", "les", "ou", "qui", "sur",
+        "a",
+        "an",
+        "and",
+        "any",
+        "all",
+        "at",
+        "by",
+        "contact",
+        "contacts",
+        "everyone",
+        "find",
+        "for",
+        "from",
+        "in",
+        "is",
+        "list",
+        "me",
+        "of",
+        "on",
+        "or",
+        "people",
+        "person",
+        "show",
+        "the",
+        "to",
+        "who",
+        "whose",
+        "with",
+        "au",
+        "aux",
+        "avec",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "la",
+        "le",
+        "les",
+        "ou",
+        "qui",
+        "sur",
     }
 )
 _NEGATED = {"eql": "not_eql", "start_with": "not_start_with", "eql:strictdata": "not_eql:strictdata"}
 _PREFIXES = {
-    "tag": "tag", "tags": "tag",
-    "city": "city", "ville": "city",
-    "zip": "postcode", "postcode": "postcode", "postalcode": "postcode", "cp": "postcode",
-    "email": "mail", "mail": "mail",
-    "phone": "phone", "mobile": "phone", "tel": "phone",
-    "name": "name", "nom": "name",
-    "country": "country", "pays": "country",
+    "tag": "tag",
+    "tags": "tag",
+    "city": "city",
+    "ville": "city",
+    "zip": "postcode",
+    "postcode": "postcode",
+    "postalcode": "postcode",
+    "cp": "postcode",
+    "email": "mail",
+    "mail": "mail",
+    "phone": "phone",
+    "mobile": "phone",
+    "tel": "phone",
+    "name": "name",
+    "nom": "name",
+    "country": "country",
+    "pays": "country",
 }
 _PHONE = re.compile(r"(?<![\w@.+])\+?\d[\d .\-()]{6,}\d(?![\w@])")
 _TERM = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
@@ -121,7 +171,7 @@ async def fetch(
 ) -> ContactDocument:
     contact_id = int(id.strip()) if id.strip().isdigit() else _marked_id(id)
     if not contact_id:
-        raise ToolError(f"{id[:40]!r} is not a contact id; pass the id of a search result, such as \"1000120\".")
+        raise ToolError(f'{id[:40]!r} is not a contact id; pass the id of a search result, such as "1000120".')
     client = qomon_client(ctx)
     contact = await client.get_contact(contact_id)
     view = contact_view(contact, await forms_directory(client))

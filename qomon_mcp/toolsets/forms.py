@@ -94,9 +94,7 @@ def _view(form: Form, form_type: str | None, directory: FormsDirectory) -> FormV
 )
 async def get_forms(
     ctx: Context,
-    form_type: Annotated[
-        FormType | None, Field(description="All types when omitted.")
-    ] = None,
+    form_type: Annotated[FormType | None, Field(description="All types when omitted.")] = None,
     form_id: Annotated[Id | None, Field(description="One form, with all its values.")] = None,
 ) -> FormsResult:
     if form_type is not None and form_id is not None:

@@ -107,9 +107,10 @@ async def get_fundraising_reference(
         view.default_status_id = settings.default_status_id
         view.currency = settings.currency
     if kind == "settings":
-        view.settings = settings.model_dump(
-            exclude={"payment_method_kinds", "default_status_id", "currency"}, exclude_none=True
-        ) | settings.raw_fields  # a setting in a shape nobody documented is still shown as sent
+        view.settings = (
+            settings.model_dump(exclude={"payment_method_kinds", "default_status_id", "currency"}, exclude_none=True)
+            | settings.raw_fields
+        )  # a setting in a shape nobody documented is still shown as sent
     if kind in ("all", "statuses"):
         statuses = reference.statuses if kind == "statuses" else [s for s in reference.statuses if not s.archived]
         view.statuses = [status_view(s) for s in _capped(statuses, "statuses", kind, notes)]

@@ -538,8 +538,6 @@ async def _invitations_after(client: QomonClient, error: QomonError, sent: list[
     if missing:
         note += (
             f" No invitation is pending for {len(missing)} of the addresses (already users, or not invited): "
-            'check them with get_users before inviting them again.'
+            "check them with get_users before inviting them again."
         )
-    return InviteResult(
-        invited=[Invited(id=i.id, email=i.email, role=role_type(i.role)) for i in found], note=note
-    )
+    return InviteResult(invited=[Invited(id=i.id, email=i.email, role=role_type(i.role)) for i in found], note=note)

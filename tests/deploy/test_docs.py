@@ -47,4 +47,3 @@ def test_env_example_names_only_what_compose_reads() -> None:
     commented = re.findall(r"^# (QOMON_\w+)=", (DEPLOY / "env.example").read_text(), re.MULTILINE)
     for name in [*read_env_file(DEPLOY / "env.example"), *commented]:
         assert "${" + name in compose, name
-

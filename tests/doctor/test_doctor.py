@@ -180,11 +180,15 @@ def two_regions() -> httpx2.AsyncBaseTransport:
     ("key", "region", "sentence"),
     [
         pytest.param(
-            DEMO_KEYS["us"], "eu", "This API key belongs to Qomon's US region, not EU: run again with --region us",
+            DEMO_KEYS["us"],
+            "eu",
+            "This API key belongs to Qomon's US region, not EU: run again with --region us",
             id="us-key-in-eu",
         ),
         pytest.param(
-            DEMO_KEYS["eu"], "us", "This API key belongs to Qomon's EU region, not US: run again with --region eu",
+            DEMO_KEYS["eu"],
+            "us",
+            "This API key belongs to Qomon's EU region, not US: run again with --region eu",
             id="eu-key-in-us",
         ),
         pytest.param(

@@ -37,7 +37,9 @@ def test_shapes_the_client_reads_are_not_reported(model: Any, record: dict[str, 
         pytest.param(Contact, {"tags": "vip"}, [("tags", "string")], id="tags-string"),
         pytest.param(Contact, {"address": "1 rue de la Paix"}, [("address", "string")], id="address-string"),
         pytest.param(
-            Contact, {"formdatas": [{"form_id": 1}, {"form_id": [1]}]}, [("formdatas[].form_id", "list")],
+            Contact,
+            {"formdatas": [{"form_id": 1}, {"form_id": [1]}]},
+            [("formdatas[].form_id", "list")],
             id="nested-item",
         ),
         pytest.param(
@@ -65,11 +67,15 @@ def test_a_mismatch_holds_no_value() -> None:
         pytest.param("users", {"data": {"users": [{"id": 1}], "count": 1}}, [], id="users-page"),
         pytest.param("code campaigns", {"data": {"code_campaigns": ["SPRING", {"code": "FALL"}]}}, [], id="bare-codes"),
         pytest.param(
-            "roles", {"data": {"roles": ["admin", {"id": 1}]}}, [Mismatch("data.roles[]", "Role object", "string")],
+            "roles",
+            {"data": {"roles": ["admin", {"id": 1}]}},
+            [Mismatch("data.roles[]", "Role object", "string")],
             id="item-not-an-object",
         ),
         pytest.param(
-            "roles", {"data": {"roles": "admin"}}, [Mismatch("data.roles", "list of Role objects", "string")],
+            "roles",
+            {"data": {"roles": "admin"}},
+            [Mismatch("data.roles", "list of Role objects", "string")],
             id="list-not-a-list",
         ),
         pytest.param(

@@ -35,9 +35,7 @@ def test_no_auth_is_refused_without_the_sandbox(argv: list[str], capsys: pytest.
         pytest.param(["serve", "--sandbox", "--no-auth", "--host", "0.0.0.0"], id="all-interfaces"),
         pytest.param(["serve", "--sandbox", "--no-auth", "--host", "192.168.1.20"], id="lan-address"),
         pytest.param(["--sandbox", "serve", "--no-auth", "--host", "0.0.0.0"], id="sandbox-before-serve"),
-        pytest.param(
-            ["serve", "--sandbox", "--no-auth", "--public-url", "https://mcp.example.org"], id="public-url"
-        ),
+        pytest.param(["serve", "--sandbox", "--no-auth", "--public-url", "https://mcp.example.org"], id="public-url"),
     ],
 )
 def test_no_auth_is_refused_off_loopback(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,9 +48,7 @@ def test_no_auth_is_refused_off_loopback(argv: list[str], capsys: pytest.Capture
 def test_the_app_itself_refuses_no_auth_behind_a_public_url() -> None:
     upstream, _ = sandbox_upstream(spaces=demo_spaces())
     with pytest.raises(ValueError, match="loopback only"):
-        create_http_app(
-            Settings(public_url="https://mcp.example.org"), upstream=upstream, no_auth_key=DEMO_KEYS["eu"]
-        )
+        create_http_app(Settings(public_url="https://mcp.example.org"), upstream=upstream, no_auth_key=DEMO_KEYS["eu"])
 
 
 async def _tools_list(http: HttpApp) -> httpx2.Response:

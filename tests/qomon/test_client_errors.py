@@ -54,11 +54,7 @@ ERROR_IDS = [
 async def test_error_answers_map_to_the_hierarchy(
     status: int, body: Any, kind: type[errors.APIError], problems: dict[str, str] | None
 ) -> None:
-    answer = (
-        httpx2.Response(status, content=body)
-        if isinstance(body, bytes)
-        else httpx2.Response(status, json=body)
-    )
+    answer = httpx2.Response(status, content=body) if isinstance(body, bytes) else httpx2.Response(status, json=body)
     async with make_client(Recorder(answer), max_retries=0) as client:
         with pytest.raises(errors.APIError) as caught:
             await client.get_contact(7)
@@ -91,9 +87,7 @@ async def test_unexpected_bodies_are_malformed(answer: httpx2.Response) -> None:
 async def test_the_key_never_leaks_into_errors_reprs_or_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     echo = httpx2.Response(401, json={"status": "error", "message": f"bad key {KEY}", "data": {KEY: KEY}})
-    fake = Recorder(
-        httpx2.Response(503), ok({"contact": {"id": 1}}), echo, httpx2.ConnectError(f"failed {KEY}")
-    )
+    fake = Recorder(httpx2.Response(503), ok({"contact": {"id": 1}}), echo, httpx2.ConnectError(f"failed {KEY}"))
     async with make_client(fake, max_retries=1) as client:
         await client.get_contact(1)
         with pytest.raises(errors.AuthenticationFailed) as auth_error:

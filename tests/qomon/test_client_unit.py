@@ -51,9 +51,7 @@ async def test_read_only_refuses_every_write_before_sending(
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(("name", "call", "path", "query", "body"), READS, ids=[c[0] for c in READS])
-async def test_read_only_lets_reads_through(
-    name: str, call: Call, path: str, query: dict[str, str], body: Any
-) -> None:
+async def test_read_only_lets_reads_through(name: str, call: Call, path: str, query: dict[str, str], body: Any) -> None:
     fake = Recorder(ok(ANY_DATA))
     async with make_client(fake, read_only=True) as client:
         await call(client)
@@ -80,9 +78,7 @@ async def test_contacts_are_unwrapped_from_the_envelope() -> None:
 
 @pytest.mark.anyio
 async def test_search_returns_contacts_and_count_returns_the_total() -> None:
-    fake = Recorder(
-        ok({"contacts": [{"id": 1}, {"id": 2, "interactions": [{"type": "call"}]}]}), ok({"total": 2})
-    )
+    fake = Recorder(ok({"contacts": [{"id": 1}, {"id": 2, "interactions": [{"type": "call"}]}]}), ok({"total": 2}))
     async with make_client(fake) as client:
         contacts = await client.search_contacts(QUERY)
         total = await client.count_contacts(QUERY)
@@ -138,9 +134,7 @@ async def test_list_actions_reads_actions_aggreg() -> None:
 
 @pytest.mark.anyio
 async def test_list_users_returns_count_and_users() -> None:
-    async with make_client(
-        Recorder(ok({"count": 12, "users": [{"id": 3, "role_data": {"name": "Admin"}}]}))
-    ) as c:
+    async with make_client(Recorder(ok({"count": 12, "users": [{"id": 3, "role_data": {"name": "Admin"}}]}))) as c:
         page = await c.list_users()
     assert page.count == 12
     assert page.users[0].role_data is not None and page.users[0].role_data.name == "Admin"
@@ -166,9 +160,7 @@ async def test_invitations_report_what_went_through(
     status: int, data: Any, partial: bool, sent: list[str], failed: int
 ) -> None:
     async with make_client(Recorder(ok(data, status=status))) as client:
-        result = await client.invite_users(
-            [{"email": "a@b.c", "role_id": 2}, {"email": "x@y.z", "role_id": 2}]
-        )
+        result = await client.invite_users([{"email": "a@b.c", "role_id": 2}, {"email": "x@y.z", "role_id": 2}])
     assert (result.status, result.partial) == (status, partial)
     assert [i.email for i in result.invitations] == sent
     assert len(result.failed) == failed

@@ -140,16 +140,12 @@ def test_a_form_reads_its_refvalues_and_group_list() -> None:
 
 
 def test_a_user_reads_its_role_data() -> None:
-    user = User.model_validate(
-        {"id": 3, "mail": "x@y.z", "role_data": {"id": 2, "name": "Admin", "type": "admin"}}
-    )
+    user = User.model_validate({"id": 3, "mail": "x@y.z", "role_data": {"id": 2, "name": "Admin", "type": "admin"}})
     assert user.role_data is not None and user.role_data.type == "admin"
 
 
 def test_a_team_reads_users_and_null_leaders() -> None:
-    team = Team.model_validate(
-        {"id": 1, "name": "Paris", "users": [{"id": 3}], "leaders": None, "private": None}
-    )
+    team = Team.model_validate({"id": 1, "name": "Paris", "users": [{"id": 3}], "leaders": None, "private": None})
     assert team.users[0].id == 3
     assert team.leaders == []
     assert team.private is None
@@ -172,17 +168,13 @@ def test_a_bundle_reads_its_items_and_summary() -> None:
 
 
 def test_a_history_entry_reads_created_at() -> None:
-    entry = BundleHistoryEntry.model_validate(
-        {"id": 1, "CreatedAt": "2025-01-01", "old": None, "new": {"a": 1}}
-    )
+    entry = BundleHistoryEntry.model_validate({"id": 1, "CreatedAt": "2025-01-01", "old": None, "new": {"a": 1}})
     assert entry.created_at == "2025-01-01"
     assert entry.new == {"a": 1}
 
 
 def test_reference_data_models_read_nested_lists() -> None:
-    settings = TransactionSettings.model_validate(
-        {"payment_method_kinds": ["CB", "cash"], "open_periods": None}
-    )
+    settings = TransactionSettings.model_validate({"payment_method_kinds": ["CB", "cash"], "open_periods": None})
     assert settings.payment_method_kinds == ["CB", "cash"]
     group = MembershipPriceGroup.model_validate({"id": 1, "membership_prices": [{"id": 10, "amount": 2000}]})
     assert group.membership_prices[0].amount == 2000

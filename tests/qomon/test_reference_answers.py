@@ -26,7 +26,10 @@ Read = Callable[[QomonClient], Awaitable[Any]]
 
 def _contact(contact: Any) -> None:
     assert (contact.id, contact.firstname, contact.surname, contact.created_at) == (
-        42, "Camille", "Martin", "2026-09-01T08:00:00Z"
+        42,
+        "Camille",
+        "Martin",
+        "2026-09-01T08:00:00Z",
     )
     assert contact.address.city == "Lyon" and contact.address.latitude == 45.7597
     assert contact.tags[0].name == "volunteer" and contact.actions_ids == [5, 6]
@@ -50,7 +53,11 @@ def _form(form: Any) -> None:
 def _actions(aggregates: list[Any]) -> None:
     action = aggregates[0].action
     assert (action.id, action.name, action.type_data, action.goal, action.goal_forms) == (
-        5, "Door to door, Croix-Rousse", "canvassing", 300, 120
+        5,
+        "Door to door, Croix-Rousse",
+        "canvassing",
+        300,
+        120,
     )
     assert action.teams[0]["name"] == "Lyon Nord" and action.created_by_detail["last_name"] == "Bernard"
     assert (aggregates[0].nb_visites, aggregates[0].nb_contacts, aggregates[0].nb_visites_declared) == (88, 61, 4)

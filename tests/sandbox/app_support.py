@@ -29,9 +29,7 @@ class FakeClock:
         self.now += seconds
 
 
-def _form(
-    space: Space, form_id: int, category: str, kind: str, label: str, refs: list[tuple[int, str, str]]
-) -> None:
+def _form(space: Space, form_id: int, category: str, kind: str, label: str, refs: list[tuple[int, str, str]]) -> None:
     space.forms[form_id] = {
         "id": form_id,
         "group_id": [space.group_id],

@@ -19,9 +19,7 @@ async def test_create_assigns_id_dates_group_and_read_shape_answers() -> None:
         "address": {"city": "Nantes", "postalcode": "44000"},
         "tags": [{"name": "donor"}],
         "formdatas": [CONSENT_EMAIL],
-        "custom_fields": [
-            {"form_id": 16, "form_ref_id": 160, "data": "pizza", "date": "2024-07-17T11:34:42.195Z"}
-        ],
+        "custom_fields": [{"form_id": 16, "form_ref_id": 160, "data": "pizza", "date": "2024-07-17T11:34:42.195Z"}],
     }
     async with client(sandbox) as http:
         response = await http.post("/contacts", json={"data": {"contact": payload}})
@@ -94,9 +92,7 @@ async def test_non_numeric_contact_id_is_400() -> None:
 async def test_patch_is_a_full_replace_that_clears_omitted_fields() -> None:
     sandbox = build_sandbox()
     async with client(sandbox) as http:
-        response = await http.patch(
-            "/contacts/1", json={"data": {"contact": {"firstname": "Janet", "surname": "Doe"}}}
-        )
+        response = await http.patch("/contacts/1", json={"data": {"contact": {"firstname": "Janet", "surname": "Doe"}}})
     contact = response.json()["data"]["contact"]
     assert response.status_code == 200
     assert contact["firstname"] == "Janet"

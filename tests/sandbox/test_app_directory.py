@@ -283,9 +283,7 @@ async def test_list_teams(query: str, ids: list[int]) -> None:
 @pytest.mark.anyio
 async def test_create_team_expands_users() -> None:
     async with client(build_sandbox()) as http:
-        response = await http.post(
-            "/teams", json={"data": {"team": {"name": "Phoners", "users": [{"id": 501}]}}}
-        )
+        response = await http.post("/teams", json={"data": {"team": {"name": "Phoners", "users": [{"id": 501}]}}})
     team = response.json()["data"]["team"]
     assert team["users"] == [{"id": 501, "firstname": "Bob", "surname": "User", "mail": "bob@org.example"}]
     assert team["private"] is False and team["leaders"] == []

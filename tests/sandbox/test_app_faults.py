@@ -153,8 +153,14 @@ async def test_drift_leaves_an_error_answer_alone() -> None:
         ("drift", {}),
         ("drift", {"path": "data..roles"}),
     ],
-    ids=["unknown-kind", "status-without-status", "status-not-an-error", "zero-times", "drift-without-path",
-         "drift-bad-path"],
+    ids=[
+        "unknown-kind",
+        "status-without-status",
+        "status-not-an-error",
+        "zero-times",
+        "drift-without-path",
+        "drift-bad-path",
+    ],
 )
 def test_invalid_faults_are_refused(kind: str, options: dict) -> None:
     with pytest.raises(ValueError):

@@ -241,9 +241,7 @@ async def test_patch_rejects(item: dict) -> None:
             tx["id"] = other["transactions"][0]["id"]
         else:
             tx["currency"] = 12
-        response = await http.patch(
-            f"/v1/transaction_bundles/{bundle['id']}", json={"data": {"transactions": [tx]}}
-        )
+        response = await http.patch(f"/v1/transaction_bundles/{bundle['id']}", json={"data": {"transactions": [tx]}})
     assert response.status_code == 422
 
 
@@ -251,9 +249,7 @@ async def test_patch_rejects(item: dict) -> None:
 async def test_list_is_newest_first_and_patch_does_not_move_a_bundle() -> None:
     async with client(build_sandbox()) as http:
         ids = [(await _create(http, transactions=[transaction(amount=n)]))["id"] for n in (1, 2, 3)]
-        await http.patch(
-            f"/v1/transaction_bundles/{ids[0]}", json={"data": {"transactions": [transaction()]}}
-        )
+        await http.patch(f"/v1/transaction_bundles/{ids[0]}", json={"data": {"transactions": [transaction()]}})
         page = (await http.get("/v1/transaction_bundles?limit=2")).json()
         rest = (await http.get("/v1/transaction_bundles?limit=2&offset=2")).json()
     assert [b["id"] for b in page["data"]] == [ids[2], ids[1]]
@@ -319,9 +315,7 @@ async def test_history_has_an_entry_for_every_change() -> None:
 @pytest.mark.anyio
 async def test_unknown_bundle_is_404() -> None:
     async with client(build_sandbox()) as http:
-        statuses = [
-            (await http.request(m, "/v1/transaction_bundles/777")).status_code for m in ("GET", "DELETE")
-        ]
+        statuses = [(await http.request(m, "/v1/transaction_bundles/777")).status_code for m in ("GET", "DELETE")]
         history = await http.get("/v1/transaction_bundles/777/history")
     assert statuses == [404, 404] and history.status_code == 404
 

@@ -26,9 +26,7 @@ SMITHS = {"$all": [{"$all": [{"$condition": {"attr": "surname", "ope": "eql", "v
 @pytest.mark.anyio
 async def test_search_returns_contacts_and_kpi_the_total() -> None:
     async with client(build_sandbox()) as http:
-        found = await http.post(
-            "/search", json={"data": {"advanced_search": {"query": SMITHS, "per_page": 10}}}
-        )
+        found = await http.post("/search", json={"data": {"advanced_search": {"query": SMITHS, "per_page": 10}}})
         total = await http.post("/kpi", json={"data": {"advanced_search": {"query": SMITHS}}})
     assert [c["id"] for c in found.json()["data"]["contacts"]] == [2, 3]
     assert total.json() == {"status": "success", "data": {"total": 2}}

@@ -25,9 +25,7 @@ def _contacts(sandbox: Sandbox) -> dict[int, dict[str, Any]]:
 async def test_upsert_answers_202_with_an_empty_body_and_applies_only_after_the_delay() -> None:
     sandbox = build_sandbox(upsert_delay=0.2)
     async with client(sandbox) as http:
-        response = await http.post(
-            "/contacts/upsert", json={"kind": "contact", "data": {"id": 1, "phone": "0999"}}
-        )
+        response = await http.post("/contacts/upsert", json={"kind": "contact", "data": {"id": 1, "phone": "0999"}})
     assert (response.status_code, response.content) == (202, b"")
     assert response.headers["X-Ratelimit-Cost"] == "1"
     assert _contacts(sandbox)[1]["phone"] == "0102030405"

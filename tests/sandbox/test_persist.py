@@ -158,9 +158,7 @@ def test_two_processes_writing_to_one_file_both_keep_their_writes(tmp_path: Path
 
 
 @pytest.mark.slow
-def test_a_contact_saved_by_one_call_is_found_by_the_next(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_contact_saved_by_one_call_is_found_by_the_next(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = str(tmp_path / "demo.db")
     contact = {"firstname": "Ada", "surname": "Persistova", "mail": "ada.persistova@example.org"}
     assert main(["call", "save_contact", json.dumps(contact), "--sandbox", "--sandbox-file", path]) == 0

@@ -12,6 +12,7 @@ from tests.sandbox.search_space import EVERYONE, NOW, ids, make_space, matching,
 def space() -> Space:
     return make_space()
 
+
 # The request bodies of the docs, verbatim.
 DOC_EXAMPLES = {
     "minimum-shape": """{"data": {"advanced_search": {"per_page": 100, "query": {"$all": [{"$all": [
@@ -98,16 +99,8 @@ def test_kpi_example_body_without_per_page(space: Space) -> None:
         pytest.param(
             {
                 "$all": [
-                    {
-                        "$all": [
-                            {"$condition": {"attr": "memberships.start_date", "ope": "lte", "value": "now"}}
-                        ]
-                    },
-                    {
-                        "$all": [
-                            {"$condition": {"attr": "memberships.end_date", "ope": "gte", "value": "now"}}
-                        ]
-                    },
+                    {"$all": [{"$condition": {"attr": "memberships.start_date", "ope": "lte", "value": "now"}}]},
+                    {"$all": [{"$condition": {"attr": "memberships.end_date", "ope": "gte", "value": "now"}}]},
                 ]
             },
             {4, 6},
@@ -219,9 +212,7 @@ CONTACT_CONDITIONS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("condition", "expected"), [pytest.param(c, e, id=i) for c, e, i in CONTACT_CONDITIONS]
-)
+@pytest.mark.parametrize(("condition", "expected"), [pytest.param(c, e, id=i) for c, e, i in CONTACT_CONDITIONS])
 def test_contact_and_address_conditions(space: Space, condition: dict[str, Any], expected: set[int]) -> None:
     assert matching(space, one(**condition)) == expected
 
@@ -293,9 +284,7 @@ FINANCIAL_CONDITIONS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("condition", "expected"), [pytest.param(c, e, id=i) for c, e, i in FINANCIAL_CONDITIONS]
-)
+@pytest.mark.parametrize(("condition", "expected"), [pytest.param(c, e, id=i) for c, e, i in FINANCIAL_CONDITIONS])
 def test_record_conditions(space: Space, condition: dict[str, Any], expected: set[int]) -> None:
     assert matching(space, one(**condition)) == expected
 

@@ -68,9 +68,7 @@ async def _found(condition: dict[str, Any]) -> tuple[int, set[int], int]:
         # The space holds no petition signatures nor online form entries: accepted, matching nobody.
         pytest.param({"attr": "petitions.base_id", "ope": "eql", "value": "5"}, set(), id="petitions"),
         pytest.param({"attr": "onlineforms.base_id", "ope": "ext"}, set(), id="onlineforms"),
-        pytest.param(
-            {"attr": "emails.blacklisted_at", "ope": "eql", "value": "2025-04-02"}, {1}, id="blacklisted-eql"
-        ),
+        pytest.param({"attr": "emails.blacklisted_at", "ope": "eql", "value": "2025-04-02"}, {1}, id="blacklisted-eql"),
         pytest.param(
             {"attr": "custom_fields", "form_id": 16, "form_ref_ids": [160], "ope": "start_with", "value": "taco"},
             {2},

@@ -242,9 +242,7 @@ def test_sorted_pages_do_not_overlap(space: Space) -> None:
 
 
 def test_results_are_copies_in_the_read_shape(space: Space) -> None:
-    (alice,) = search(
-        space, {"per_page": 10, "query": one(attr="firstname", ope="eql", value="alice")}, now=NOW
-    )
+    (alice,) = search(space, {"per_page": 10, "query": one(attr="firstname", ope="eql", value="alice")}, now=NOW)
     assert alice == space.contacts[1]
     assert "interactions" not in alice
     alice["tags"].append({"name": "changed"})

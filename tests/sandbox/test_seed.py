@@ -228,9 +228,7 @@ def test_tag_counts_are_consistent(space: Space) -> None:
 
 def test_paris_or_lyon_with_a_mobile(eu: Space) -> None:
     found = [
-        c
-        for c in eu.contacts.values()
-        if c["mobile"] and c["address"] and c["address"]["city"] in ("Paris", "Lyon")
+        c for c in eu.contacts.values() if c["mobile"] and c["address"] and c["address"]["city"] in ("Paris", "Lyon")
     ]
     assert len(found) > 100
     assert all(c["address"]["postalcode"][:2] in ("75", "69") for c in found)
@@ -407,8 +405,7 @@ def test_fundraising_covers_the_interesting_cases(space: Space) -> None:
     third_party = [
         b
         for b in space.bundles.values()
-        if {p["contact_id"] for p in b["memberships"] + b["donations"]}
-        - {t["contact_id"] for t in b["transactions"]}
+        if {p["contact_id"] for p in b["memberships"] + b["donations"]} - {t["contact_id"] for t in b["transactions"]}
     ]
     assert third_party
 

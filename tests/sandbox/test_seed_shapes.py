@@ -40,14 +40,18 @@ def test_donation_price_kinds_are_the_reference_ones(space: Space) -> None:
 def test_transaction_status_kinds_include_the_reference_ones(space: Space) -> None:
     # The reference's five kinds; the docs' "Reference data" table adds cancel.
     kinds = {s["kind"] for s in space.transaction_statuses}
-    assert {"valid", "unpaid", "reimbursed", "bank_error", "other"} <= kinds <= {
-        "valid",
-        "unpaid",
-        "reimbursed",
-        "bank_error",
-        "other",
-        "cancel",
-    }
+    assert (
+        {"valid", "unpaid", "reimbursed", "bank_error", "other"}
+        <= kinds
+        <= {
+            "valid",
+            "unpaid",
+            "reimbursed",
+            "bank_error",
+            "other",
+            "cancel",
+        }
+    )
 
 
 def test_team_addresses_are_address_objects_and_leaders_are_users(space: Space) -> None:

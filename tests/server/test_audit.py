@@ -193,9 +193,7 @@ async def test_a_question_round_is_not_an_attempt_until_it_is_answered(sandbox: 
     assert (line["tool"], line["outcome"], line["targets"]["contact_id"]) == ("delete_contact", "ok", contact_id)
 
 
-async def test_without_a_file_the_trail_goes_to_stderr(
-    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_without_a_file_the_trail_goes_to_stderr(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     async with connect(sandbox, None) as mcp:
         await ok(mcp, "save_team", {"name": "Schema checkers"})
     written = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]

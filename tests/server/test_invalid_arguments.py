@@ -15,8 +15,14 @@ from tests.spaces import demo_sandbox
 pytestmark = pytest.mark.anyio
 
 # A value of the wrong JSON type for each schema type.
-WRONG = {"integer": "not a number", "number": "not a number", "string": {"not": "text"}, "boolean": "perhaps",
-         "array": 12, "object": 12}
+WRONG = {
+    "integer": "not a number",
+    "number": "not a number",
+    "string": {"not": "text"},
+    "boolean": "perhaps",
+    "array": 12,
+    "object": 12,
+}
 
 
 @pytest.fixture(scope="module")

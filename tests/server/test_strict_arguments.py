@@ -29,7 +29,12 @@ Path = tuple[str | int, ...]
 # Each bad value, and whether an argument of that kind refuses it (a string is fine where the
 # schema also takes one, 0 where the argument is not an id: an offset, an amount).
 BAD: list[tuple[str, Any]] = [
-    ("true", True), ("string", "12"), ("float-whole", 1.0), ("float", 1.5), ("huge", 10**30), ("negative", -1),
+    ("true", True),
+    ("string", "12"),
+    ("float-whole", 1.0),
+    ("float", 1.5),
+    ("huge", 10**30),
+    ("negative", -1),
     ("zero", 0),
 ]
 
@@ -48,21 +53,51 @@ def bases(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     condition = {"attr": "form", "ope": "eql", "form_id": form, "form_ref_ids": [value]}
     answer = {"id": form, "value": "x"}
     item = space.bundles[bundle]
-    payment = {"id": item["transactions"][0]["id"], "contact_id": contact, "amount_cents": 3500, "status_id": 1,
-               "external_transaction_id": 7, "unpaid_amount_cents": 0}
-    membership = {"id": item["memberships"][0]["id"], "contact_id": contact, "membership_price_id": 10,
-                  "amount_cents": 3000, "amount_initial_cents": 3000}
-    donation = {"id": payment["id"], "contact_id": contact, "donation_price_id": 20, "amount_cents": 500,
-                "amount_initial_cents": 500}
+    payment = {
+        "id": item["transactions"][0]["id"],
+        "contact_id": contact,
+        "amount_cents": 3500,
+        "status_id": 1,
+        "external_transaction_id": 7,
+        "unpaid_amount_cents": 0,
+    }
+    membership = {
+        "id": item["memberships"][0]["id"],
+        "contact_id": contact,
+        "membership_price_id": 10,
+        "amount_cents": 3000,
+        "amount_initial_cents": 3000,
+    }
+    donation = {
+        "id": payment["id"],
+        "contact_id": contact,
+        "donation_price_id": 20,
+        "amount_cents": 500,
+        "amount_initial_cents": 500,
+    }
     return {
         "get_contact": {"contact_id": contact},
         "save_contact": {"contact_id": contact, "surname": "Doe"},
-        "upsert_contacts": {"records": [{"id": contact, "nationbuilderid": 5, "surname": "Doe", **{
-            kind: [answer] for kind in ("consents", "status", "forms", "custom_fields", "actions", "name_presences")
-        }}]},
+        "upsert_contacts": {
+            "records": [
+                {
+                    "id": contact,
+                    "nationbuilderid": 5,
+                    "surname": "Doe",
+                    **{
+                        kind: [answer]
+                        for kind in ("consents", "status", "forms", "custom_fields", "actions", "name_presences")
+                    },
+                }
+            ]
+        },
         "delete_contact": {"contact_id": contact},
-        "search_contacts": {"query": {"groups": [{"conditions": [condition]}], "conditions": [condition]},
-                            "page": 0, "per_page": 10, "limit": 10},
+        "search_contacts": {
+            "query": {"groups": [{"conditions": [condition]}], "conditions": [condition]},
+            "page": 0,
+            "per_page": 10,
+            "limit": 10,
+        },
         "get_forms": {"form_id": form},
         "get_actions": {"action_id": min(space.actions), "limit": 5},
         "get_users": {"user_id": user, "limit": 5, "offset": 0},
@@ -70,13 +105,22 @@ def bases(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
         "change_user_role": {"user_id": user, "role": "admin"},
         "revoke_access": {"user_id": user, "invitation_id": min(space.invitations)},
         "get_teams": {"team_id": team, "user_id": user, "offset": 0},
-        "save_team": {"team_id": team, "add_member_ids": [user], "remove_member_ids": [user],
-                      "add_leader_ids": [user], "remove_leader_ids": [user]},
+        "save_team": {
+            "team_id": team,
+            "add_member_ids": [user],
+            "remove_member_ids": [user],
+            "add_leader_ids": [user],
+            "remove_leader_ids": [user],
+        },
         "delete_team": {"team_id": team},
         "send_global_message": {"title": "Hi", "body": "Hello", "team_ids": [team]},
         "get_bundles": {"bundle_id": bundle, "contact_id": contact, "limit": 5, "offset": 0},
-        "save_bundle": {"bundle_id": bundle, "transactions": [payment], "memberships": [membership],
-                        "donations": [donation]},
+        "save_bundle": {
+            "bundle_id": bundle,
+            "transactions": [payment],
+            "memberships": [membership],
+            "donations": [donation],
+        },
         "refund_bundle": {"bundle_id": bundle, "transaction_id": payment["id"], "amount_cents": 100},
         "delete_bundle": {"bundle_id": bundle},
     }
@@ -163,7 +207,8 @@ async def test_every_integer_argument_of_every_tool_is_strict(sandbox: Sandbox) 
             # The same call with valid integers passes validation: the refusals above are the bad value's.
             control = await client.call_tool(tool.name, base)
             assert not (control.is_error and control.content[0].text.startswith("Invalid arguments")), (
-                tool.name, control.content[0].text
+                tool.name,
+                control.content[0].text,
             )
     assert set(checked) == set(calls)
     assert sum(checked.values()) > 300

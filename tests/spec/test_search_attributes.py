@@ -108,9 +108,7 @@ def test_no_documented_operator_set_holds_a_reference_only_operator() -> None:
             ("eql:strictdata", "not_eql:strictdata", "ext", "not_ext", "start_with", "not_start_with"),
             id="mail",
         ),
-        pytest.param(
-            "tags.name", ("eql", "not_eql", "any_of", "none_of", "all_of", "ext", "not_ext"), id="tags"
-        ),
+        pytest.param("tags.name", ("eql", "not_eql", "any_of", "none_of", "all_of", "ext", "not_ext"), id="tags"),
         pytest.param("user_contact_id", ("ext", "not_ext"), id="user-contact"),
         pytest.param("transactions.created_at", ("lte", "gte", "range"), id="transactions-created"),
         pytest.param("memberships.multiple_in_period", ("eql",), id="multiple-in-period"),
@@ -121,9 +119,7 @@ def test_no_documented_operator_set_holds_a_reference_only_operator() -> None:
         ),
         pytest.param("sanctions.validity", ("eql",), id="validity"),
         pytest.param("UpdatedAt", ("eql", "ext", "not_ext", "range", "lte", "gte"), id="updated-at"),
-        pytest.param(
-            "emails.blacklisted_at", ("ext", "not_ext", "lte", "gte", "range"), id="blacklisted-docs-only"
-        ),
+        pytest.param("emails.blacklisted_at", ("ext", "not_ext", "lte", "gte", "range"), id="blacklisted-docs-only"),
         pytest.param(
             "form",
             ("ext", "not_ext", "eql", "not_eql", "contains", "not_contains", "lte", "gte", "range"),

@@ -150,4 +150,3 @@ def test_no_operator_beyond_the_docs_and_the_reference_is_added() -> None:
         allowed_extras = REFERENCE_EXTRA_OPERATORS.get(name, set()) | {PERIOD}
         assert set(attribute.reference_operators) <= allowed_extras, name
         assert PERIOD not in attribute.operators or attribute.kind == "date", name
-

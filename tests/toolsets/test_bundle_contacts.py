@@ -51,8 +51,12 @@ async def test_a_payment_for_a_missing_contact_is_refused_before_anything_is_wri
 async def test_every_missing_contact_is_named_and_each_id_asked_once(
     mcp: Client, sandbox: Sandbox, space: Space
 ) -> None:
-    membership = {"contact_id": ALSO_MISSING, "membership_price_id": 10, "start_date": "2026-01-01",
-                  "end_date": "2026-12-31"}
+    membership = {
+        "contact_id": ALSO_MISSING,
+        "membership_price_id": 10,
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+    }
     start = len(sandbox.request_log)
     result = await mcp.call_tool(
         "save_bundle",

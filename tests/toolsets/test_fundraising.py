@@ -256,9 +256,7 @@ def as_sent(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k != "created_at" and v is not None}
 
 
-async def test_save_bundle_sends_each_updated_item_whole_and_the_rest_survives(
-    sandbox: Sandbox, space: Space
-) -> None:
+async def test_save_bundle_sends_each_updated_item_whole_and_the_rest_survives(sandbox: Sandbox, space: Space) -> None:
     bundle = paid_bundle(space)
     transaction_, donation = bundle["transactions"][0], bundle["donations"][0]
     transaction_.update(comment="At the stall", code_campaign=space.code_campaigns[0]["code"])

@@ -43,7 +43,10 @@ def _only(data: dict[str, Any], key: str) -> Any:
 
 def _contact(data: dict[str, Any]) -> None:
     assert (data["id"], data["firstname"], data["surname"], data["mail"]) == (
-        42, "Camille", "Martin", "camille.martin@example.org"
+        42,
+        "Camille",
+        "Martin",
+        "camille.martin@example.org",
     )
     assert data["address"].startswith("12 Rue des Lilas") and "69003 Lyon" in data["address"]
     assert data["tags"] == ["volunteer"] and data["action_ids"] == [5, 6]
@@ -68,7 +71,10 @@ def _form(data: dict[str, Any]) -> None:
 def _action(data: dict[str, Any]) -> None:
     action = _only(data, "actions")
     assert (action["id"], action["name"], action["goal"], action["goal_forms"]) == (
-        5, "Door to door, Croix-Rousse", 300, 120
+        5,
+        "Door to door, Croix-Rousse",
+        300,
+        120,
     )
     assert action["participation"] == {"visits": 88, "contacts_reached": 61, "visits_declared": 4}
     assert action["teams"] == [{"id": 7, "name": "Lyon Nord"}] and action["created_by"] == "Alex Bernard"

@@ -261,9 +261,7 @@ async def test_invite_users_creates_the_invitations(mcp: Client, space: Space, s
     assert routes(sandbox) == [("GET", "/roles", 200), ("POST", "/users/invitation", 201)]
 
 
-async def test_invite_users_without_a_role_sends_the_plain_user_role(
-    sandbox: Sandbox, space: Space
-) -> None:
+async def test_invite_users_without_a_role_sends_the_plain_user_role(sandbox: Sandbox, space: Space) -> None:
     (plain,) = [r for r in space.roles.values() if r["type"] == "user"]
     async with recorded_client(sandbox) as (mcp, wire):
         result = await call(mcp, "invite_users", {"invitations": [{"email": "ana@example.org"}]})

@@ -148,9 +148,7 @@ async def test_update_team_address_merges_the_parts_given(sandbox: Sandbox, spac
     assert shown["team"]["address"] == f"3 Rue de Rivoli, {city_line}"
 
 
-async def test_update_team_legacy_one_line_address_is_kept_as_an_address_object(
-    sandbox: Sandbox, space: Space
-) -> None:
+async def test_update_team_legacy_one_line_address_is_kept_as_an_address_object(sandbox: Sandbox, space: Space) -> None:
     team = live_team(space, name="Youth")
     team["address"] = "Maison des associations, 5 place Carnot"
     async with recorded_client(sandbox) as (mcp, wire):

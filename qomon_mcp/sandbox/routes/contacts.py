@@ -51,18 +51,14 @@ def _items(payload: Record, *fields: str) -> list[tuple[str, Any]]:
     return items
 
 
-def _answers(
-    space: Space, custom: bool, items: list[tuple[str, Any]], contact_id: int, now: str
-) -> list[Record]:
+def _answers(space: Space, custom: bool, items: list[tuple[str, Any]], contact_id: int, now: str) -> list[Record]:
     """Write-shape answers checked against the space's forms, with fresh ids."""
     answers: list[Record] = []
     for where, item in items:
         if not isinstance(item, dict):
             raise fail(422, **{where: "must be an object"})
         form_id = item.get("form_id")
-        form = (
-            space.forms.get(form_id) if isinstance(form_id, int) and not isinstance(form_id, bool) else None
-        )
+        form = space.forms.get(form_id) if isinstance(form_id, int) and not isinstance(form_id, bool) else None
         # Docs, "Update contact by ID": form_id names an advanced field, form_ref_id one of its values,
         # formdatas hold advanced fields and custom_fields the custom ones.
         if form is None:
@@ -181,7 +177,11 @@ async def replace_contact(request: Request) -> Response:
     payload = await _contact_payload(request)
     # PATCH behaves like PUT: the old answers are soft-deleted and the sent ones recreated with new ids.
     contact = build_contact(
-        space, payload, contact_id=contact_id, created_at=old["CreatedAt"], now=utc_now_iso(space),
+        space,
+        payload,
+        contact_id=contact_id,
+        created_at=old["CreatedAt"],
+        now=utc_now_iso(space),
         previous=old,
     )
     space.contacts[contact_id] = contact

@@ -73,8 +73,7 @@ async def create_bundle(request: Request) -> Response:
     if not arrays["transactions"]:
         raise fail(422, transactions="at least one transaction is required")
     checked = {
-        array: [check_item(space, array, i, item) for i, item in enumerate(items)]
-        for array, items in arrays.items()
+        array: [check_item(space, array, i, item) for i, item in enumerate(items)] for array, items in arrays.items()
     }
     now = utc_now_iso(space)
     bundle_id = space.next_id()
@@ -138,9 +137,7 @@ async def update_bundle(request: Request) -> Response:
             if isinstance(item, dict) and item.get("id") is not None:
                 target = own.get(item["id"])
                 if target is None:
-                    raise fail(
-                        422, **{f"{array}[{index}].id": f"is not a {ITEM_KINDS[array][0]} of this bundle"}
-                    )
+                    raise fail(422, **{f"{array}[{index}].id": f"is not a {ITEM_KINDS[array][0]} of this bundle"})
             plan.append((array, target, check_item(space, array, index, item, target=target)))
     now = utc_now_iso(space)
     for array, target, fields in plan:

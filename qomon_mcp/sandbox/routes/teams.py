@@ -97,19 +97,14 @@ async def list_teams(request: Request) -> Response:
     teams = [
         _shown(t)
         for t in sorted(space.live_teams(), key=lambda t: t["id"])
-        if user_id is None
-        or any(m.get("id") == user_id for m in (t.get("users") or []) + (t.get("leaders") or []))
+        if user_id is None or any(m.get("id") == user_id for m in (t.get("users") or []) + (t.get("leaders") or []))
     ]
     return success({"teams": teams})
 
 
 async def list_public_teams(request: Request) -> Response:
     # The one endpoint answering a bare array, without the envelope.
-    teams = [
-        _shown(t)
-        for t in sorted(space_of(request).live_teams(), key=lambda t: t["id"])
-        if not t.get("private")
-    ]
+    teams = [_shown(t) for t in sorted(space_of(request).live_teams(), key=lambda t: t["id"]) if not t.get("private")]
     return JSONResponse(teams)
 
 

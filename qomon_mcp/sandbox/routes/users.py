@@ -96,19 +96,14 @@ async def update_user(request: Request) -> Response:
     if not is_email(mail):
         raise fail(422, mail="is not a valid email address")
     # A mail names one account (invitations find accounts by it), so users cannot share one.
-    if any(
-        u["id"] != user["id"] and (u.get("mail") or "").casefold() == mail.casefold()
-        for u in space.users.values()
-    ):
+    if any(u["id"] != user["id"] and (u.get("mail") or "").casefold() == mail.casefold() for u in space.users.values()):
         raise fail(422, mail="is already used by another user")
     changes: Record = {"mail": mail}
     for field in _USER_FIELDS - {"mail", "birthdate"}:
         if field in data:
             changes[field] = check_str(field, data[field])
     if "birthdate" in data:
-        changes["birthdate"] = (
-            None if data["birthdate"] in (None, "") else check_date("birthdate", data["birthdate"])
-        )
+        changes["birthdate"] = None if data["birthdate"] in (None, "") else check_date("birthdate", data["birthdate"])
     user.update(changes, updated_at=utc_now_iso(space))
     return success("Successfully updated")
 

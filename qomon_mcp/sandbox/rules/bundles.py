@@ -209,9 +209,7 @@ def status_entry(space: Space, bundle_id: int, transaction_id: int, old: Any, ne
     )
 
 
-def history_entry(
-    space: Space, bundle_id: int, kind: str, target_id: int, old: Any, new: Any, now: str
-) -> Record:
+def history_entry(space: Space, bundle_id: int, kind: str, target_id: int, old: Any, new: Any, now: str) -> Record:
     return {
         "id": space.next_id(),
         "CreatedAt": now,

@@ -136,9 +136,7 @@ def check_scalar(field: str, value: Any) -> Any:
     raise AssertionError(field)
 
 
-def check_address(
-    value: Any, existing: Record | None, space: Space, *, ignore_unknown: bool = False
-) -> Record | None:
+def check_address(value: Any, existing: Record | None, space: Space, *, ignore_unknown: bool = False) -> Record | None:
     """An address merged over `existing` (None: a fresh one); every read field is present.
 
     `ignore_unknown` drops keys an address does not have instead of refusing them: contact
@@ -197,9 +195,7 @@ def make_tags(value: Any, existing: list[Record], space: Space) -> list[Record]:
         if name.casefold() in names:
             continue
         names.add(name.casefold())
-        tags.append(
-            {"name": name, "color": tag.get("color") or _known_color(space, name), "appearance_count": 1}
-        )
+        tags.append({"name": name, "color": tag.get("color") or _known_color(space, name), "appearance_count": 1})
     return tags
 
 

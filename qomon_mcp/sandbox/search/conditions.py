@@ -182,9 +182,7 @@ def _aggregate(attribute: Attribute, condition: Record, now: datetime) -> Predic
     family, key = attribute.family, attribute.name.split(".", 1)[1]
     if key == "multiple_in_period":
         year = read_year(attribute.name, _required(condition, attribute.name, "value"))
-        return lambda contact, ctx: (
-            sum(_active_in(_years(m), year) for m in ctx.records_of(family, contact)) > 1
-        )
+        return lambda contact, ctx: sum(_active_in(_years(m), year) for m in ctx.records_of(family, contact)) > 1
     matches = _field_test(attribute, condition["ope"], condition, now)
     if key == "sum_amount":
         return lambda contact, ctx: matches(sum(_cents(r) for r in ctx.records_of(family, contact)))
@@ -207,9 +205,7 @@ def _field_test(attribute: Attribute, ope: str, condition: Record, now: datetime
         return _present if ope == "ext" else lambda value: not _present(value)
     positive = _NEGATIONS.get(ope, ope)
     if positive == "all_of":
-        wanted = [
-            w.casefold() for w in read_list(attribute.name, _required(condition, attribute.name, "value"))
-        ]
+        wanted = [w.casefold() for w in read_list(attribute.name, _required(condition, attribute.name, "value"))]
 
         def test(value: Any) -> bool:
             texts = {_text(e) for e in _elements(value)}
@@ -305,9 +301,7 @@ def _read_validity(condition: Record) -> str:
     value = condition.get("value")
     # Docs, "Sanctions fields": validity is "ongoing" or "ended".
     if value not in ("ongoing", "ended"):
-        raise QueryError(
-            f"condition on 'sanctions.validity': value must be 'ongoing' or 'ended', got {value!r}"
-        )
+        raise QueryError(f"condition on 'sanctions.validity': value must be 'ongoing' or 'ended', got {value!r}")
     return value
 
 

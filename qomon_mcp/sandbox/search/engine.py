@@ -110,9 +110,7 @@ def _compile(query: Any, now: datetime) -> Predicate:
                         f"{where}.{key}[{position}]: groups cannot be nested deeper than two levels; "
                         "an inner group holds only $condition objects"
                     )
-                raise QueryError(
-                    f'{where}.{key}[{position}]: expected {{"$condition": {{...}}}}, got {item!r}'
-                )
+                raise QueryError(f'{where}.{key}[{position}]: expected {{"$condition": {{...}}}}, got {item!r}')
             conditions.append(compile_condition(item["$condition"], now))
         compiled.append(_all_of(conditions) if key == "$all" else _any_of(conditions))
     return _combine(root_key, compiled)
@@ -143,9 +141,7 @@ def _any_of(conditions: list[Condition]) -> Predicate:
 
 def _group(node: Any, where: str) -> tuple[str, list[Any]]:
     if not isinstance(node, dict) or len(node) != 1 or next(iter(node)) not in _GROUP_KEYS:
-        raise QueryError(
-            f"{where} must be an object with exactly one key, $all or $at_least_one; got {node!r}"
-        )
+        raise QueryError(f"{where} must be an object with exactly one key, $all or $at_least_one; got {node!r}")
     key, items = next(iter(node.items()))
     if not isinstance(items, list):
         raise QueryError(f"{where}.{key} must be a list, got {items!r}")
@@ -162,9 +158,7 @@ def _per_page(advanced_search: dict[str, Any]) -> int:
     per_page = advanced_search.get("per_page")
     # Docs, search overview "Pagination and sorting": per_page is required, 1-1000 (on /search only).
     if not _is_int(per_page) or not 1 <= per_page <= MAX_PER_PAGE:
-        raise QueryError(
-            f"per_page is required and must be an integer from 1 to {MAX_PER_PAGE}, got {per_page!r}"
-        )
+        raise QueryError(f"per_page is required and must be an integer from 1 to {MAX_PER_PAGE}, got {per_page!r}")
     return per_page
 
 

@@ -47,9 +47,7 @@ def compile_form_condition(condition: Record, now: datetime) -> Callable[[Record
     if not isinstance(form_id, int) or isinstance(form_id, bool):
         raise QueryError(f"condition on '{attr}' needs an integer form_id, got {form_id!r}")
     ref_ids = condition.get("form_ref_ids") or []
-    if not isinstance(ref_ids, list) or not all(
-        isinstance(r, int) and not isinstance(r, bool) for r in ref_ids
-    ):
+    if not isinstance(ref_ids, list) or not all(isinstance(r, int) and not isinstance(r, bool) for r in ref_ids):
         raise QueryError(f"condition on '{attr}': form_ref_ids must be a list of integers, got {ref_ids!r}")
     answers_key = _ANSWERS_KEY[attr]
     wanted_refs = set(ref_ids)
@@ -121,9 +119,7 @@ def _required(condition: Record, key: str) -> str:
     value = condition.get(key)
     if value is None:
         what = "both 'from' and 'to'" if key in ("from", "to") else "a value"
-        raise QueryError(
-            f"condition on '{condition['attr']}' with operator '{condition['ope']}' needs {what}"
-        )
+        raise QueryError(f"condition on '{condition['attr']}' with operator '{condition['ope']}' needs {what}")
     return read_scalar(condition["attr"], value)
 
 

@@ -75,9 +75,7 @@ def read_amount(attr: str, value: Any) -> Decimal:
     except InvalidOperation:
         euros = Decimal("NaN")
     if not euros.is_finite():
-        raise QueryError(
-            f'condition on \'{attr}\': {value!r} is not an amount in euros, such as "50" or "12.5"'
-        )
+        raise QueryError(f'condition on \'{attr}\': {value!r} is not an amount in euros, such as "50" or "12.5"')
     return euros * 100
 
 

@@ -158,9 +158,7 @@ def add_emails(space: Space, rng: random.Random, clock: Clock) -> None:
             space.emails.setdefault(contact["id"], []).append(record)
 
 
-def _engagement(
-    rng: random.Random, clock: Clock, sent: datetime, urls: tuple[str, ...], *, blocked: bool
-) -> Record:
+def _engagement(rng: random.Random, clock: Clock, sent: datetime, urls: tuple[str, ...], *, blocked: bool) -> Record:
     at = dict.fromkeys(
         (
             "delivered_at",
@@ -203,9 +201,7 @@ def add_sanctions(space: Space, rng: random.Random, clock: Clock) -> None:
         if n < len(chosen) // 2:
             end = None if n % 2 == 0 else clock.days(rng.randint(10, 200)).replace(hour=0, minute=0, second=0)
         else:
-            end = clock.between(rng, start + timedelta(days=7), clock.days(-2)).replace(
-                hour=0, minute=0, second=0
-            )
+            end = clock.between(rng, start + timedelta(days=7), clock.days(-2)).replace(hour=0, minute=0, second=0)
         space.sanctions[contact_id] = [
             {
                 "created_at": iso(start - timedelta(days=rng.randint(0, 3))),

@@ -291,11 +291,7 @@ class FormAnswerer:
             when = clock.between(rng, start, end)
             target = customfields if q.category == "custom_fields" else formdatas
             for ref, data in self._pick(form, when):
-                done = (
-                    iso(clock.between(rng, when, end))
-                    if q.category == "tasks" and rng.random() < 0.6
-                    else None
-                )
+                done = iso(clock.between(rng, when, end)) if q.category == "tasks" and rng.random() < 0.6 else None
                 target.append(self._formdata(contact, form, ref, data, iso(when), done))
         return formdatas, customfields
 
@@ -324,9 +320,7 @@ class FormAnswerer:
             data = str(rng.choice((2, 4, 6, 10, 12, 20, 35, 50, 80, 120)))
         return [(ref, data)]
 
-    def _formdata(
-        self, contact: Record, form: Record, ref: Record, data: str, when: str, done: str | None
-    ) -> Record:
+    def _formdata(self, contact: Record, form: Record, ref: Record, data: str, when: str, done: str | None) -> Record:
         return {
             "id": self.space.next_id(),
             "form_id": form["id"],

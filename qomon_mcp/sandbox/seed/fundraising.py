@@ -345,9 +345,7 @@ class _BundleMaker:
             "status_id": status["id"],
             "code_campaign": rng.choice(codes) if rng.random() < 0.35 else None,
             "comment": rng.choice(_COMMENTS) if rng.random() < 0.1 else None,
-            "external_transaction_id": rng.randint(10**8, 10**9 - 1)
-            if method == "CB" and rng.random() < 0.7
-            else None,
+            "external_transaction_id": rng.randint(10**8, 10**9 - 1) if method == "CB" and rng.random() < 0.7 else None,
             "reimbursed_amount": 0,
             "unpaid_amount": amount if status["kind"] == "unpaid" else 0,
             "created_at": iso(created),

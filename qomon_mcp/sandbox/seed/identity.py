@@ -113,9 +113,7 @@ class IdentityMaker:
             "city": city.name,
             "state": city.state,
             "country": city.country,
-            "addition": (
-                f"Apt {rng.randint(1, 40)}{rng.choice('ABCD')}" if us else f"Bâtiment {rng.choice('ABC')}"
-            )
+            "addition": (f"Apt {rng.randint(1, 40)}{rng.choice('ABCD')}" if us else f"Bâtiment {rng.choice('ABC')}")
             if apartment and rng.random() < 0.3
             else None,
             "infos": None,

@@ -104,9 +104,7 @@ def team_user(user: Record) -> Record:
     }
 
 
-def add_org(
-    space: Space, rng: random.Random, clock: Clock, people: IdentityMaker
-) -> list[tuple[Record, Identity]]:
+def add_org(space: Space, rng: random.Random, clock: Clock, people: IdentityMaker) -> list[tuple[Record, Identity]]:
     """Roles, users, teams and invitations; returns each user with its identity."""
     roles = {}
     for order, (kind, name, _) in enumerate(ROLE_SPECS, start=1):

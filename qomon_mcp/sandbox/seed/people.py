@@ -101,9 +101,7 @@ def _timeline(rng: random.Random, clock: Clock, last_day: bool, last_week: bool)
     if last_day:
         updated = clock.ago(rng, 0.95, 0.01)
         # Some are brand new, the others are older records edited today.
-        created = (
-            updated - timedelta(minutes=rng.randint(0, 90)) if rng.random() < 0.3 else clock.ago(rng, 1095, 8)
-        )
+        created = updated - timedelta(minutes=rng.randint(0, 90)) if rng.random() < 0.3 else clock.ago(rng, 1095, 8)
         return created, updated
     if last_week:
         updated = clock.ago(rng, 7, 1.05)
@@ -203,9 +201,7 @@ def _tags(rng: random.Random, counts: dict[str, int], *, volunteer: bool) -> lis
     return tags
 
 
-def _notes(
-    space: Space, rng: random.Random, clock: Clock, editors: list[int], created: datetime
-) -> list[Record]:
+def _notes(space: Space, rng: random.Random, clock: Clock, editors: list[int], created: datetime) -> list[Record]:
     return [
         {
             "id": space.next_id(),

@@ -89,9 +89,7 @@ _FR_MOBILE = ("+3363998", 4)
 
 
 def _fr(name, postcodes, citycodes, lat, lon, prefix, weight) -> City:
-    return City(
-        name, tuple(postcodes), tuple(citycodes), None, "France", lat, lon, (prefix, 4), _FR_MOBILE, weight
-    )
+    return City(name, tuple(postcodes), tuple(citycodes), None, "France", lat, lon, (prefix, 4), _FR_MOBILE, weight)
 
 
 _FR_CITIES = (
@@ -214,9 +212,7 @@ _EU_CITIES = (
         ("+39347", 7),
         0.01,
     ),
-    City(
-        "Milano", ("20121",), ("015146",), None, "Italy", 45.4642, 9.1900, ("+3902", 8), ("+39347", 7), 0.005
-    ),
+    City("Milano", ("20121",), ("015146",), None, "Italy", 45.4642, 9.1900, ("+3902", 8), ("+39347", 7), 0.005),
 )
 _FR_STREETS = (
     "Rue de la République",

@@ -148,4 +148,3 @@ class _Counter:
         async with self._lock:
             self._done += 1
             await self._progress(self._done, self._steps, f"{self._done} of {self._steps} counts")
-

@@ -95,7 +95,7 @@ class Plan:
 def read_breakdown(raw: object) -> Request:
     """The argument in its typed form; ToolError with one sentence when it cannot be read."""
     if not isinstance(raw, dict) or len(raw) != 1:
-        raise ToolError(f"{_SHAPE}, such as {{\"cities\": [\"Lyon\", \"Paris\"]}}.")
+        raise ToolError(f'{_SHAPE}, such as {{"cities": ["Lyon", "Paris"]}}.')
     key, value = next(iter(raw.items()))
     if key not in BREAKDOWN_KEYS:
         raise ToolError(f"{_SHAPE}, not {quoted(key)}.")
@@ -112,7 +112,7 @@ def read_breakdown(raw: object) -> Request:
         _check_size(len(value))
         return Request(by, queries=dict(value))
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ToolError(f"breakdown.{key} must be a list of non-empty names, such as [\"Lyon\", \"Paris\"].")
+        raise ToolError(f'breakdown.{key} must be a list of non-empty names, such as ["Lyon", "Paris"].')
     # Qomon compares these fields without case: "Lyon" and "lyon" are one part, the first spelling kept.
     firsts: dict[str, str] = {}
     for name in value:

@@ -24,8 +24,22 @@ __all__ = [
 ]  # fmt: skip
 
 ContactField = Literal[
-    "name", "mail", "phone", "mobile", "address", "gender", "birthdate", "birthplace", "tags",
-    "answers", "custom_fields", "notes", "black_list", "actions", "users", "dates",
+    "name",
+    "mail",
+    "phone",
+    "mobile",
+    "address",
+    "gender",
+    "birthdate",
+    "birthplace",
+    "tags",
+    "answers",
+    "custom_fields",
+    "notes",
+    "black_list",
+    "actions",
+    "users",
+    "dates",
 ]
 CONTACT_FIELDS: tuple[ContactField, ...] = get_args(ContactField)
 
@@ -153,9 +167,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def contact_view(
-    contact: Contact, forms: FormsDirectory | None, fields: frozenset[str] | None = None
-) -> ContactView:
+def contact_view(contact: Contact, forms: FormsDirectory | None, fields: frozenset[str] | None = None) -> ContactView:
     """The contact reduced to `fields` (all when None); the id is always kept as the handle."""
     return ContactView.model_validate(contact_facts(contact, forms, fields))
 

@@ -144,4 +144,3 @@ async def fundraising_reference(client: QomonClient, *, refresh: bool = False) -
     reference = FundraisingReference(**await load_all(calls))
     _cache[client] = (time.monotonic() + _TTL_SECONDS, reference)
     return reference
-

@@ -83,9 +83,7 @@ async def access_preview(user_id: int | None, invitation_id: int | None, ctx: Co
         invitations = await client.list_invitations()
     invitation = next((i for i in invitations if str(i.id) == str(invitation_id)), None)
     if invitation is None:
-        raise ToolError(
-            missing("invitation", invitation_id)
-        )
+        raise ToolError(missing("invitation", invitation_id))
     return Preview(
         question=f"Cancel the pending invitation of {invitation.email or invitation.mobile_phone or 'an invitee'} "
         f"(id {invitation_id})?",

@@ -92,9 +92,7 @@ class Group(_Part):
 class Query(_Part):
     match: Match = "all"
     groups: list[Group] = Field(default_factory=list)
-    conditions: list[Condition] = Field(
-        default_factory=list, description="A flat list: one more group."
-    )
+    conditions: list[Condition] = Field(default_factory=list, description="A flat list: one more group.")
 
 
 QueryArgument = Annotated[
