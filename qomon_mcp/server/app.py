@@ -133,7 +133,7 @@ class QomonServer(LazyTools):
             return
         spec = next((s for s in self._toolset_specs(listed.toolset) if s.name == name), None)
         if spec is None:
-            raise RuntimeError(f"the stored tools/list names {name}, which is not in its toolset's module")
+            raise RuntimeError(f"the stored tools/list is stale ({name}): run python -m qomon_mcp.docs")
         self._specs[name] = spec
         # One SDK tool per spec for the whole process: the remote connector (and each test) makes a
         # server per caller.

@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from mcp import Client
 
-from qomon_mcp.assemble import LISTING_FILE, all_tool_specs
+from qomon_mcp.assemble import LISTING_FILE, all_tool_specs, create_server
 from qomon_mcp.server.tool_listing import built_listing, dump_listing
+from qomon_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -52,3 +54,13 @@ def test_tools_list_builds_no_tool_and_a_call_builds_only_its_toolset() -> None:
     assert listed == 22
     assert after_call == ["contacts"]
     assert "Contact 1 does not exist" in text
+
+
+async def test_a_tool_outside_the_enabled_toolsets_is_refused_naming_its_toolset() -> None:
+    # Refused before any request: the key is never used.
+    async with Client(create_server(Settings(api_key="listing-key-not-used"))) as client:
+        listed = {t.name for t in (await client.list_tools()).tools}
+        result = await client.call_tool("search", {"query": "Duval"})
+    assert "search" not in listed
+    assert result.is_error
+    assert result.content[0].text == "search belongs to the chatgpt toolset, which this connection does not enable."
