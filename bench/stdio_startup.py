@@ -1,12 +1,16 @@
 """Process start to `initialize` answered over stdio: qomon-mcp versus a minimal SDK echo server.
 
-    .venv/bin/python bench/stdio_startup.py [--runs 15]
+    .venv/bin/python bench/stdio_startup.py [--runs 15] [--first-call]
 
 Both are measured alternately in the same run; the figure is the ratio of medians (goal <= 1.2).
 qomon-mcp builds its tools on first use, so the time to the first `tools/list` answer is
 printed too: that is where the deferred cost lands. On a machine shared with other jobs the wall
 times also wait for a CPU, so the CPU time each process used until that answer is printed as well
 (its own user + system time, read when it is reaped).
+
+qomon-mcp answers tools/list from a stored listing and builds a tool on its first call, so
+`--first-call` also times, in separate processes, a first `tools/call` after that list: one whose
+arguments are refused (no network needed), so it costs what building the tool and validating cost.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 INITIALIZED = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
 LIST_TOOLS = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+# A first call each server refuses for its arguments, before any network: a string for an integer id.
+REFUSED_CALLS = {
+    "qomon-mcp": {"name": "get_contact", "arguments": {"contact_id": "not-an-id"}},
+    "echo": {"name": "echo", "arguments": {"text": 42}},
+}
 INITIALIZE = json.dumps(
     {
         "jsonrpc": "2.0",
@@ -63,9 +72,34 @@ def time_to_answers(command: list[str], env: dict[str, str]) -> tuple[float, flo
     return initialized, listed, cpu
 
 
+def time_to_first_call(command: list[str], env: dict[str, str], call: dict[str, object]) -> float:
+    """Seconds from the first `tools/list` answer to the answer of a first (refused) `tools/call`."""
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
+    )
+    assert process.stdin and process.stdout
+    process.stdin.write(INITIALIZE + "\n")
+    process.stdin.flush()
+    process.stdout.readline()
+    process.stdin.write(INITIALIZED + "\n" + LIST_TOOLS + "\n")
+    process.stdin.flush()
+    process.stdout.readline()
+    start = time.perf_counter()
+    process.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": call}) + "\n")
+    process.stdin.flush()
+    answer = process.stdout.readline()
+    called = time.perf_counter() - start
+    process.kill()
+    process.wait()
+    if '"isError":true' not in answer:
+        raise RuntimeError(f"{command[-1]} did not refuse the call: {answer[:120]!r}")
+    return called
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--first-call", action="store_true", help="also time a first tools/call")
     args = parser.parse_args()
     env = {**os.environ, "QOMON_API_KEY": "bench-key-not-used"}
     qomon = [sys.executable, "-m", "qomon_mcp.cli"]
@@ -90,6 +124,14 @@ def main() -> None:
     print(f"ratio qomon-mcp / echo, start to first tools/list answered: {ratio:.2f}")
     ratio = medians["qomon-mcp"][2] / medians["echo"][2]
     print(f"ratio qomon-mcp / echo, CPU time to first tools/list answered: {ratio:.2f}")
+    if args.first_call:
+        calls: dict[str, list[float]] = {"qomon-mcp": [], "echo": []}
+        for _ in range(args.runs):
+            calls["qomon-mcp"].append(time_to_first_call(qomon, env, REFUSED_CALLS["qomon-mcp"]))
+            calls["echo"].append(time_to_first_call(echo, env, REFUSED_CALLS["echo"]))
+        for name, values in calls.items():
+            median = statistics.median(values) * 1000
+            print(f"{name:>10}: first tools/call (refused arguments) {median:.0f} ms (median)")
 
 
 if __name__ == "__main__":

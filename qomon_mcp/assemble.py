@@ -6,8 +6,10 @@ The layers only look down: entry points (cli, local, http) → assemble → tool
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -15,6 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from qomon_mcp.server.app import Access, LogLevel, QomonServer
 from qomon_mcp.server.completions import register_completions
 from qomon_mcp.server.prompts import register_prompts
+from qomon_mcp.server.tool_listing import ListedTool, read_listing
 from qomon_mcp.server.views import register_views
 from qomon_mcp.settings import Settings
 from qomon_mcp.toolset_table import TOOLSETS
@@ -23,18 +26,29 @@ if TYPE_CHECKING:
     from qomon_mcp.qomon.client import QomonClient
     from qomon_mcp.server.registry import ToolSpec
 
-__all__ = ["all_tool_specs", "build_server", "create_server"]
+__all__ = ["LISTING_FILE", "all_tool_specs", "build_server", "create_server", "stored_listing", "toolset_specs"]
+
+# tools/list as computed from every tool's code (server/tool_listing.py); `python -m qomon_mcp.docs` rewrites it.
+LISTING_FILE = Path(__file__).resolve().parent / "tools_list.json"
+
+
+def toolset_specs(name: str) -> list[ToolSpec]:
+    """The tools of toolset `name`, declared in the module `toolsets.<name>` (imported here)."""
+    toolset = importlib.import_module(f"qomon_mcp.toolsets.{name}").toolset
+    if toolset.name != name:
+        raise RuntimeError(f"qomon_mcp.toolsets.{name} declares the toolset {toolset.name!r}")
+    return toolset.tools
 
 
 def all_tool_specs() -> list[ToolSpec]:
-    """Every tool of every toolset, in the toolset table's order (each module is `toolsets.<name>`)."""
-    specs = []
-    for name in TOOLSETS:
-        toolset = importlib.import_module(f"qomon_mcp.toolsets.{name}").toolset
-        if toolset.name != name:
-            raise RuntimeError(f"qomon_mcp.toolsets.{name} declares the toolset {toolset.name!r}")
-        specs.extend(toolset.tools)
-    return specs
+    """Every tool of every toolset, in the toolset table's order."""
+    return [spec for name in TOOLSETS for spec in toolset_specs(name)]
+
+
+@functools.cache
+def stored_listing() -> dict[str, ListedTool]:
+    """The stored tools/list, read once per process (the remote connector makes a server per caller)."""
+    return read_listing(LISTING_FILE.read_text(encoding="utf-8"))
 
 
 def build_server(
@@ -49,9 +63,15 @@ def build_server(
     # Loaded here rather than at the top: the resource handlers import their tools on first read.
     from qomon_mcp.toolsets.resources import register_resources
 
-    # Tools are registered on first use (QomonServer.specs): a client's `initialize` needs none of them.
+    # tools/list is read from the stored listing; a tool is built on its first call (QomonServer.spec).
     server = QomonServer(
-        all_tool_specs, client=client, access=access, log_level=log_level, audit_log=audit_log, views=views
+        toolset_specs,
+        stored_listing,
+        client=client,
+        access=access,
+        log_level=log_level,
+        audit_log=audit_log,
+        views=views,
     )
     server.prompt_specs = register_prompts(server)
     register_completions(server, server.prompt_specs)

@@ -1,4 +1,9 @@
-"""The README's tool table, generated from the registry: `python -m qomon_mcp.docs` rewrites it."""
+"""What is generated from the registry: `python -m qomon_mcp.docs` rewrites both.
+
+- the README's tool table;
+- the stored tools/list (`qomon_mcp/tools_list.json`) the server answers from without building
+  its tools (server/tool_listing.py).
+"""
 
 from __future__ import annotations
 
@@ -51,8 +56,24 @@ def update_readme(readme: Path, specs: list[ToolSpec]) -> bool:
     return new != text
 
 
-if __name__ == "__main__":
-    from qomon_mcp.assemble import all_tool_specs
+def update_listing(listing: Path, specs: list[ToolSpec]) -> bool:
+    """Rewrite the stored tools/list from the tools' code; True when the file changed."""
+    import anyio
 
-    changed = update_readme(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"), all_tool_specs())
+    from qomon_mcp.server.tool_listing import built_listing, dump_listing
+
+    new = dump_listing(anyio.run(built_listing, specs))
+    changed = not listing.is_file() or listing.read_text(encoding="utf-8") != new
+    if changed:
+        listing.write_text(new, encoding="utf-8")
+    return changed
+
+
+if __name__ == "__main__":
+    from qomon_mcp.assemble import LISTING_FILE, all_tool_specs
+
+    specs = all_tool_specs()
+    changed = update_readme(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"), specs)
     print("README.md tool table " + ("updated" if changed else "already up to date"), file=sys.stderr)
+    changed = update_listing(LISTING_FILE, specs)
+    print(f"{LISTING_FILE.name} " + ("updated" if changed else "already up to date"), file=sys.stderr)

@@ -81,9 +81,9 @@ def print_tools(server: QomonServer) -> int:
     tools = anyio.run(server.list_tools)
     width = max(len(t.name) for t in tools)
     for tool in tools:
-        spec = server.specs[tool.name]
-        access = "read " if spec.read_only else "write"
-        print(f"{tool.name:<{width}}  {spec.toolset:<11}  {access}  {tool.title}")
+        listed = server.listing[tool.name]
+        access = "read " if listed.read_only else "write"
+        print(f"{tool.name:<{width}}  {listed.toolset:<11}  {access}  {tool.title}")
     return 0
 
 
@@ -108,7 +108,7 @@ def call_and_print(server: QomonServer, tool: str, arguments: str, *, demo: Demo
         return 2
 
     async def call() -> int:
-        if tool not in server.specs:
+        if tool not in server.listing:
             print(f"qomon-mcp: there is no tool {tool!r}: `qomon-mcp tools` lists them.", file=sys.stderr)
             return 2
         async with Client(server) as client:

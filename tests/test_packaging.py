@@ -1,4 +1,4 @@
-"""A plain `pip install .` ships the catalogue (tools/*.md, prompts/*.md) and the view pages inside the wheel."""
+"""A plain `pip install .` ships the catalogue (tools/*.md, prompts/*.md), the stored tools/list and the view pages."""
 
 from __future__ import annotations
 
@@ -27,3 +27,5 @@ def test_the_wheel_carries_every_tool_description_and_prompt(tmp_path: Path) -> 
     pages = (ROOT / "qomon_mcp" / "views").iterdir()
     views = {f"qomon_mcp/views/{p.name}" for p in pages if p.suffix in (".html", ".js", ".css")}
     assert len(views) == 6 and views <= names, sorted(views - names)
+    # The stored tools/list the server answers from (server/tool_listing.py).
+    assert "qomon_mcp/tools_list.json" in names

@@ -5,14 +5,12 @@ It knows nothing of the tools themselves: `qomon_mcp.assemble` builds one from t
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError, UnexpectedToolError
-from mcp.server.mcpserver.tools import Tool as SdkTool
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
     INVALID_PARAMS,
@@ -32,8 +30,8 @@ from qomon_mcp import __version__
 from qomon_mcp.server import privacy
 from qomon_mcp.server.audit import AuditTrail
 from qomon_mcp.server.quoting import bounded, shortened
-from qomon_mcp.server.schema import slim_schema
-from qomon_mcp.server.sdk_seam import LazyTools, add_request_handler, advertise_output_schema, register_tool
+from qomon_mcp.server.sdk_seam import LazyTools, add_request_handler, register_tool
+from qomon_mcp.server.tool_listing import ListedTool, argument_names, sdk_tool
 from qomon_mcp.toolset_table import TOOLSETS
 
 if TYPE_CHECKING:
@@ -66,8 +64,8 @@ class Access:
     # Privacy mode (server/privacy.py): contact details masked in everything this caller reads.
     masked: bool = False
 
-    def allows(self, spec: ToolSpec) -> bool:
-        return spec.toolset in self.toolsets and (spec.read_only or not self.read_only)
+    def allows(self, tool: ToolSpec | ListedTool) -> bool:
+        return tool.toolset in self.toolsets and (tool.read_only or not self.read_only)
 
 
 async def _accept_log_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
@@ -82,7 +80,8 @@ class QomonServer(LazyTools):
 
     def __init__(
         self,
-        specs: Iterable[ToolSpec] | Callable[[], Iterable[ToolSpec]],
+        toolset_specs: Callable[[str], Iterable[ToolSpec]],
+        listing: Callable[[], Mapping[str, ListedTool]],
         *,
         client: Callable[[], QomonClient],
         access: Callable[[], Access],
@@ -93,10 +92,11 @@ class QomonServer(LazyTools):
         super().__init__(
             name="qomon-mcp", title="Qomon", instructions=INSTRUCTIONS, version=__version__, log_level=log_level
         )
-        # Tools are built on first use: their modules and schemas cost more than the rest of
-        # start-up, and a client's `initialize` needs none of them.
-        self._spec_source = specs
-        self._specs: dict[str, ToolSpec] | None = None
+        # tools/list is served from the stored listing (server/tool_listing.py) and a tool is built
+        # when first called: its module and schemas cost more than the rest of start-up.
+        self._toolset_specs = toolset_specs
+        self._listing = listing
+        self._specs: dict[str, ToolSpec] = {}
         self._client = client
         self._access = access
         self.audit = AuditTrail(audit_log)
@@ -111,24 +111,33 @@ class QomonServer(LazyTools):
         add_request_handler(self, "logging/setLevel", SetLevelRequestParams, _accept_log_level)
 
     @property
+    def listing(self) -> Mapping[str, ListedTool]:
+        """Every tool of this server by name, as tools/list shows it, none of them built."""
+        return self._listing()
+
+    @property
     def specs(self) -> dict[str, ToolSpec]:
-        """Every tool of this server by name, registered with the SDK on first access."""
-        if self._specs is None:
-            source = self._spec_source
-            self._specs = {}
-            for spec in source() if callable(source) else source:
-                self._register(spec)
+        """Every tool of this server by name, each built and registered with the SDK."""
+        for name in self.listing:
+            self.ensure_tool(name)
         return self._specs
 
-    def _register(self, spec: ToolSpec) -> None:
-        assert self._specs is not None
-        self._specs[spec.name] = spec
-        # One SDK tool per spec for the whole process: generating its schemas is most of a server's
-        # first request, and the remote connector (and each test) makes a server per caller.
-        register_tool(self, _sdk_tool(spec))
+    def spec(self, name: str) -> ToolSpec | None:
+        """Tool `name`, built and registered with the SDK; None if there is no such tool."""
+        self.ensure_tool(name)
+        return self._specs.get(name)
 
-    def ensure_tools(self) -> None:
-        self.specs  # noqa: B018  # registers the tools if this is the first request to need them
+    def ensure_tool(self, name: str) -> None:
+        listed = self.listing.get(name)
+        if name in self._specs or listed is None:
+            return
+        spec = next((s for s in self._toolset_specs(listed.toolset) if s.name == name), None)
+        if spec is None:
+            raise RuntimeError(f"the stored tools/list is stale ({name}): run python -m qomon_mcp.docs")
+        self._specs[name] = spec
+        # One SDK tool per spec for the whole process: the remote connector (and each test) makes a
+        # server per caller.
+        register_tool(self, sdk_tool(spec))
 
     def qomon(self) -> QomonClient:
         """The Qomon client of the caller being served."""
@@ -138,8 +147,8 @@ class QomonServer(LazyTools):
         return self._access()
 
     async def list_tools(self) -> list[MCPTool]:
-        access, specs = self.access(), self.specs
-        tools = [tool for tool in await super().list_tools() if access.allows(specs[tool.name])]
+        access = self.access()
+        tools = [listed.tool for listed in self.listing.values() if access.allows(listed)]
         if self.views:
             from qomon_mcp.server.views import with_view
 
@@ -150,7 +159,7 @@ class QomonServer(LazyTools):
         spec = self.prompt_specs.get(name)
         if spec is None:
             return True
-        access, tools = self.access(), self.specs
+        access, tools = self.access(), self.listing
         return all(access.allows(tools[tool]) for tool in spec.tools(set(tools)))
 
     async def list_prompts(self) -> list[MCPPrompt]:
@@ -187,7 +196,7 @@ class QomonServer(LazyTools):
         from qomon_mcp.server.views import view_of_uri
 
         view = view_of_uri(uri)
-        return view is not None and self.views and self.access().allows(self.specs[view.tool])
+        return view is not None and self.views and self.access().allows(self.listing[view.tool])
 
     async def read_resource(self, uri: Any, context: Context | None = None) -> Any:
         if str(uri).startswith("ui://") and not self._view_allowed(str(uri)):
@@ -200,7 +209,7 @@ class QomonServer(LazyTools):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context | None = None
     ) -> CallToolResult | InputRequiredResult:
-        spec = self.specs.get(name)
+        spec = self.spec(name)
         if spec is None or spec.read_only:
             with privacy.masking(self.access().masked):
                 return await self._call_tool(spec, name, arguments, context)
@@ -235,23 +244,6 @@ class QomonServer(LazyTools):
             # An error may quote a value (a mail it looked for): in privacy mode, masked like results.
             message = privacy.scrub_text(message) if self.access().masked else message
             raise ToolError(message) from error.__cause__
-
-
-@functools.cache
-def _sdk_tool(spec: ToolSpec) -> SdkTool:
-    tool = SdkTool.from_function(
-        spec.handler, name=spec.name, title=spec.title, description=spec.description, annotations=spec.annotations
-    )
-    tool.parameters = slim_schema(tool.parameters)
-    # Validation uses the output model; the advertised schema only loses what results never hold.
-    advertise_output_schema(tool, slim_schema(tool.output_schema, output=True))
-    return tool
-
-
-@functools.cache
-def argument_names(spec: ToolSpec) -> frozenset[str]:
-    """The arguments a tool's input schema advertises."""
-    return frozenset(_sdk_tool(spec).parameters.get("properties", {}))
 
 
 def _invalid_params(message: str) -> MCPError:

@@ -33,7 +33,6 @@ from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
 from qomon_mcp.qomon.errors import APIError, QomonError, ReadOnlyError
-from qomon_mcp.qomon.transport import heard_statuses
 
 __all__ = ["Attempt", "AuditTrail", "target_ids"]
 
@@ -90,6 +89,9 @@ class AuditTrail:
 
     @contextmanager
     def attempt(self, tool: str, arguments: dict[str, Any], context: Any) -> Iterator[Attempt]:
+        # Imported on the first write, not at start-up: the transport loads every Qomon model.
+        from qomon_mcp.qomon.transport import heard_statuses
+
         caller, request_id = _caller_and_request(context)
         attempt = Attempt(tool=tool, caller=caller, request_id=request_id, targets=target_ids(arguments or {}))
         listening = heard_statuses.set(attempt.statuses)

@@ -2,8 +2,8 @@
 
 The SDK (`mcp` 2.3) gives no public way to do a few things this server needs: register an
 already-built tool (one per process, shared by every per-caller server), advertise an output
-schema slimmer than the one it validates with, build tools lazily on the first request that
-needs them, answer one request method it has no decorator for, and run its low-level server
+schema slimmer than the one it validates with, build each tool lazily on the first request that
+needs it, answer one request method it has no decorator for, and run its low-level server
 on a guarded stdin. The hooks below are those places. tests/server/test_sdk_seam.py checks each
 one against the installed SDK and fails naming the hook, so an SDK upgrade that moves one is a
 clear test failure, not a silent change of behaviour.
@@ -30,17 +30,17 @@ __all__ = [
 
 
 class LazyTools(MCPServer):
-    """An MCPServer whose tools are registered by `ensure_tools` on the first request needing them.
+    """An MCPServer whose tools are each registered by `ensure_tool` on the first request needing it.
 
     The SDK looks up a tool's input schema (to validate a call) through a private method, before
-    any public one runs: that lookup must register the tools too.
+    any public one runs: that lookup must register the tool too.
     """
 
-    def ensure_tools(self) -> None:
+    def ensure_tool(self, name: str) -> None:
         raise NotImplementedError
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
-        self.ensure_tools()
+        self.ensure_tool(name)
         return super()._tool_input_schema(name)
 
 

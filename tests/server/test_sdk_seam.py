@@ -56,11 +56,11 @@ def test_the_input_schema_lookup_goes_through_the_lazy_hook() -> None:
     seen: list[str] = []
 
     class Probe(LazyTools):
-        def ensure_tools(self) -> None:
-            seen.append("ensured")
+        def ensure_tool(self, name: str) -> None:
+            seen.append(name)
 
     assert Probe("probe")._tool_input_schema("nothing") is None
-    assert seen == ["ensured"], f"{REVIEW} LazyTools._tool_input_schema"
+    assert seen == ["nothing"], f"{REVIEW} LazyTools._tool_input_schema"
 
 
 @pytest.mark.anyio
