@@ -8,6 +8,7 @@ name is ever written: keys and tokens travel in exactly those.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -23,10 +24,18 @@ logger = logging.getLogger("qomon_mcp.http")
 
 PEEK_LIMIT = 64 * 1024
 _NAME_LIMIT = 64
+# One encoder for every line: json.dumps with separators builds a new one per call.
+_encode_line = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def caller_tag(subject: str | None) -> str | None:
-    return hashlib.sha256(subject.encode()).hexdigest()[:12] if subject else None
+    return _tag(subject) if subject else None
+
+
+# A caller sends many requests with one subject: the digest is worked out once per subject.
+@functools.lru_cache(maxsize=4096)
+def _tag(subject: str) -> str:
+    return hashlib.sha256(subject.encode()).hexdigest()[:12]
 
 
 def _rpc(body: bytes) -> tuple[str | None, str | None]:
@@ -79,7 +88,7 @@ class RequestLog:
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "caller": caller_tag(subject),
             }
-            logger.info(json.dumps({k: v for k, v in line.items() if v is not None}, separators=(",", ":")))
+            logger.info(_encode_line({k: v for k, v in line.items() if v is not None}))
 
 
 async def _peek(scope: Scope, receive: Receive) -> tuple[Receive, tuple[str | None, str | None]]:
