@@ -18,6 +18,8 @@ from typing import Any
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from qomon_mcp.http.limits import WHOLE_BODY
+
 __all__ = ["RequestLog", "caller_tag"]
 
 logger = logging.getLogger("qomon_mcp.http")
@@ -67,7 +69,12 @@ class RequestLog:
         status = {"code": 0}
         rpc: tuple[str | None, str | None] = (None, None)
         if scope["method"] == "POST" and scope["path"] == "/mcp":
-            receive, rpc = await _peek(scope, receive)
+            whole = scope.get(WHOLE_BODY)
+            if whole is None:
+                receive, rpc = await _peek(scope, receive)
+            elif len(whole) <= PEEK_LIMIT:
+                # Read whole by the body limits in front, Content-Length included: what _peek would read.
+                rpc = _rpc(whole)
 
         async def recording(message: Message) -> None:
             if message["type"] == "http.response.start":
