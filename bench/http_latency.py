@@ -12,7 +12,8 @@ Servers (started as bench/http_throughput.py starts them, in their own processes
   it settles its heap as `serve` does, or not when started with QOMON_GC_FREEZE=false.
 
 Overhead: wrk with 2 threads and 50 connections, the SDK server and qomon-mcp's echo measured
-alternately, `--runs` times; the ratio of calls/s (goal >= 0.9).
+alternately, `--runs` times; the ratio of calls/s (goal >= 0.9), and the ratio of each server's CPU
+time per call (from /proc, Linux only), which other sessions' load disturbs less.
 Latency: `get_teams` at 1 and 8 connections (wrk --latency), on a server with the heap settled
 and on one started with QOMON_GC_FREEZE=false, alternately; p50, p99 and p99 / p50 (goal <= 3).
 Both servers are warmed first (3 s at 8 connections) and log their garbage collections
@@ -82,6 +83,22 @@ def _wrk(url: str, script: Path, connections: int, seconds: int) -> dict[str, fl
     return result
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _loaded(url: str, script: Path, seconds: int, pid: int) -> tuple[float, float]:
+    """Calls/s at 50 connections, and the server's CPU ms per call (less disturbed by other load)."""
+    before = _cpu_seconds(pid)
+    rate = _wrk(url, script, 50, seconds)["rate"]
+    return rate, (_cpu_seconds(pid) - before) * 1000 / (rate * seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -110,19 +127,24 @@ def main() -> None:
             del os.environ["QOMON_GC_FREEZE"], os.environ["BENCH_GC_LOG"]
             echo_open = _script(folder, "echo", {"text": "hello"}, None)
             if not args.skip_overhead:
-                ratios = []
+                ratios, cpu_ratios = [], []
                 for run in range(1, args.runs + 1):
                     token = _tokens(qomon_port, 1)[0]
                     echo_auth = _script(folder, "echo", {"text": "hello"}, token)
-                    base = _wrk(f"http://127.0.0.1:{echo_port}/mcp", echo_open, 50, args.seconds)["rate"]
-                    ours = _wrk(f"http://127.0.0.1:{qomon_port}/mcp", echo_auth, 50, args.seconds)["rate"]
+                    base, base_cpu = _loaded(f"http://127.0.0.1:{echo_port}/mcp", echo_open, args.seconds, echo.pid)
+                    ours, ours_cpu = _loaded(f"http://127.0.0.1:{qomon_port}/mcp", echo_auth, args.seconds, qomon.pid)
                     ratios.append(ours / base)
+                    cpu_ratios.append(base_cpu / ours_cpu if ours_cpu else 0.0)
                     print(
-                        f"overhead run {run}: SDK echo {base:,.0f} calls/s, qomon-mcp echo {ours:,.0f} calls/s, "
-                        f"ratio {ours / base:.3f}",
+                        f"overhead run {run}: SDK echo {base:,.0f} calls/s ({base_cpu:.3f} CPU ms/call), "
+                        f"qomon-mcp echo {ours:,.0f} calls/s ({ours_cpu:.3f} CPU ms/call), ratio {ours / base:.3f} "
+                        f"(CPU: {cpu_ratios[-1]:.3f}), load {os.getloadavg()[0]:.2f}",
                         flush=True,
                     )
-                print(f"median ratio, echo through the connector: {statistics.median(ratios):.3f} (goal >= 0.9)")
+                print(
+                    f"median ratio, echo through the connector: {statistics.median(ratios):.3f} (goal >= 0.9); "
+                    f"by server CPU per call: {statistics.median(cpu_ratios):.3f}"
+                )
             if not args.skip_latency:
                 # Fresh servers: their first calls build the tools and the caller's client. Warm them.
                 for port in (settled_port, plain_port):

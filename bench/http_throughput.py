@@ -102,10 +102,17 @@ def serve(kind: str, port: int, upstream: str, keys: int) -> None:
         # The same echo tool behind this server's whole stack isolates what the connector adds.
         http.server.add_tool(echo, name="echo")
         app = http.app
-        # The request log is part of the cost measured: one line per request, as in production.
-        handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115
-        logging.getLogger("qomon_mcp.http").addHandler(handler)
-        logging.getLogger("qomon_mcp.http").setLevel(logging.INFO)
+        # The request log is part of the cost measured: one line per request, set up as `serve` sets it up
+        # (not passed on to the root logger, where the SDK puts a rich handler when rich is installed).
+        try:
+            from qomon_mcp.http.serve import log_requests
+        except ImportError:  # a revision from before log_requests
+            handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115
+            logging.getLogger("qomon_mcp.http").addHandler(handler)
+            logging.getLogger("qomon_mcp.http").setLevel(logging.INFO)
+            logging.getLogger("qomon_mcp.http").propagate = False
+        else:
+            log_requests("INFO", open(os.devnull, "w"))  # noqa: SIM115
         if os.environ.get("BENCH_GC_LOG"):
             _log_collections(os.environ["BENCH_GC_LOG"])
         # What `qomon-mcp serve` does before uvicorn starts (QOMON_GC_FREEZE=false turns it off).

@@ -190,9 +190,11 @@ def create_http_app(
             mcp_endpoint: ASGIApp = DemoCallerMiddleware(callers, token)
         else:
             mcp_endpoint = RequireAuthMiddleware(callers, [], resource_metadata_url(resource))
+        # /mcp first: the router tries the routes in order, and nearly every request is for /mcp
+        # (no two routes share a path, so the order changes nothing else).
         routes = [
-            *auth_routes(provider, connect),
             Route("/mcp", mcp_endpoint, methods=["GET", "POST", "DELETE"]),
+            *auth_routes(provider, connect),
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
         ]
         # The provider refuses tokens bound to a resource that is none of this server's names itself,

@@ -40,6 +40,7 @@ _current: ContextVar[Caller | None] = ContextVar("qomon_mcp_caller", default=Non
 _NOTHING = Access(read_only=True, toolsets=frozenset())
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_HEADER_PREFIX = b"x-qomon-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +110,13 @@ class Narrowing:
 
     @classmethod
     def from_scope(cls, scope: Scope) -> Narrowing:
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        query_string = scope.get("query_string", b"")
+        # Only the X-Qomon-* headers are read; a request with none and no query (most of them) asks nothing.
+        asked = [(k, v) for k, v in scope.get("headers") or [] if k[:8].lower() == _HEADER_PREFIX]
+        if not query_string and not asked:
+            return _ASKS_NOTHING
+        query = parse_qs(query_string.decode("latin-1"))
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in asked}
         raw_toolsets = query.get("toolsets", [None])[-1] or headers.get("x-qomon-toolsets")
         raw_read_only = query.get("read_only", [None])[-1] or headers.get("x-qomon-read-only")
         raw_privacy = query.get("privacy", [None])[-1] or headers.get("x-qomon-privacy")
@@ -154,6 +160,9 @@ class Narrowing:
             toolsets=toolsets,
             masked=server.masked or token_masked or self.masked,
         )
+
+
+_ASKS_NOTHING = Narrowing()
 
 
 class CallerMiddleware:

@@ -21,10 +21,13 @@ import anyio
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["MAX_HEADER_BYTES", "BodyLimits", "RequestLimits"]
+__all__ = ["MAX_HEADER_BYTES", "WHOLE_BODY", "BodyLimits", "RequestLimits"]
 
 # Request line and headers together; uvicorn (h11) answers 400 and closes past it.
 MAX_HEADER_BYTES = 16 * 1024
+# The scope key under which a body that arrived whole, as long as its Content-Length said, is handed
+# on: the request log names the JSON-RPC call from it instead of reading the body a second time.
+WHOLE_BODY = "qomon_mcp.whole_body"
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,10 @@ class RequestLimits:
             seconds = f"{limits.body_timeout:g}"
             await self._refuse(send, 408, path, f"The request body did not arrive within {seconds} seconds.")
             return
-        replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": not complete}]
+        body = b"".join(chunks)
+        if complete and declared.isdigit() and int(declared) == len(body):
+            scope[WHOLE_BODY] = body
+        replay: list[Message] = [{"type": "http.request", "body": body, "more_body": not complete}]
         if trailing is not None:
             replay.append(trailing)
 

@@ -8,6 +8,7 @@ name is ever written: keys and tokens travel in exactly those.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -17,16 +18,26 @@ from typing import Any
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from qomon_mcp.http.limits import WHOLE_BODY
+
 __all__ = ["RequestLog", "caller_tag"]
 
 logger = logging.getLogger("qomon_mcp.http")
 
 PEEK_LIMIT = 64 * 1024
 _NAME_LIMIT = 64
+# One encoder for every line: json.dumps with separators builds a new one per call.
+_encode_line = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def caller_tag(subject: str | None) -> str | None:
-    return hashlib.sha256(subject.encode()).hexdigest()[:12] if subject else None
+    return _tag(subject) if subject else None
+
+
+# A caller sends many requests with one subject: the digest is worked out once per subject.
+@functools.lru_cache(maxsize=4096)
+def _tag(subject: str) -> str:
+    return hashlib.sha256(subject.encode()).hexdigest()[:12]
 
 
 def _rpc(body: bytes) -> tuple[str | None, str | None]:
@@ -58,7 +69,12 @@ class RequestLog:
         status = {"code": 0}
         rpc: tuple[str | None, str | None] = (None, None)
         if scope["method"] == "POST" and scope["path"] == "/mcp":
-            receive, rpc = await _peek(scope, receive)
+            whole = scope.get(WHOLE_BODY)
+            if whole is None:
+                receive, rpc = await _peek(scope, receive)
+            elif len(whole) <= PEEK_LIMIT:
+                # Read whole by the body limits in front, Content-Length included: what _peek would read.
+                rpc = _rpc(whole)
 
         async def recording(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -79,7 +95,7 @@ class RequestLog:
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "caller": caller_tag(subject),
             }
-            logger.info(json.dumps({k: v for k, v in line.items() if v is not None}, separators=(",", ":")))
+            logger.info(_encode_line({k: v for k, v in line.items() if v is not None}))
 
 
 async def _peek(scope: Scope, receive: Receive) -> tuple[Receive, tuple[str | None, str | None]]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 from qomon_mcp.settings import Settings
 
-__all__ = ["serve"]
+__all__ = ["log_requests", "serve"]
 
 
-def _log_to_stderr(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def log_requests(level: str, stream: TextIO | None = None) -> None:
+    """The request and auth logs as `serve` writes them: plain lines on stderr (or `stream`), not passed
+    on to the root logger, which the SDK may have given a (much slower) rich handler."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     for name in ("qomon_mcp.http", "qomon_mcp.auth"):
         log = logging.getLogger(name)
@@ -50,7 +53,7 @@ def serve(settings: Settings, *, sandbox: bool = False, no_auth: bool = False, s
     except ValueError as error:
         print(f"qomon-mcp: {error}", file=sys.stderr)
         return 2
-    _log_to_stderr(settings.log_level)
+    log_requests(settings.log_level)
     lines = [f"qomon-mcp {'(sandbox) ' if sandbox else ''}serving MCP at {http.public_url}/mcp"]
     # uvicorn listens on one address: of the other loopback names, name the one that reaches it.
     if len(http.origins) > 1 and (others := [origin for origin in http.origins[1:] if "[" not in origin]):
