@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_throughput import META, _start, _tokens
+from http_throughput import META, _start, _tokens, call_headers
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
@@ -43,15 +43,7 @@ _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 def _script(folder: Path, tool: str, arguments: dict[str, object], token: str | None) -> Path:
     params = {"name": tool, "arguments": arguments, "_meta": META}
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
-    headers = {
-        "Content-Type": "application/json",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": "2026-07-28",
-        "Mcp-Method": "tools/call",
-        "Mcp-Name": tool,
-    }
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    headers = call_headers(tool, token)
     lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}"]
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
     # A non-200 answer or a tool error would make the rates meaningless: count them, print them.

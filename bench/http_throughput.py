@@ -154,6 +154,20 @@ def _tokens(port: int, count: int) -> list[str]:
     return tokens
 
 
+def call_headers(tool: str, token: str | None) -> dict[str, str]:
+    """The headers of one Streamable HTTP tools/call (2026-07-28), with the bearer token if any."""
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": tool,
+    }
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 async def _load(url: str, tool: str, arguments: dict[str, Any], tokens: list[str | None], calls: int) -> float:
     """Calls per second with one connection per caller, all callers busy until `calls` are done."""
     remaining = calls
@@ -167,15 +181,7 @@ async def _load(url: str, tool: str, arguments: dict[str, Any], tokens: list[str
 
     async def caller(token: str | None) -> None:
         nonlocal remaining
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json, text/event-stream",
-            "MCP-Protocol-Version": "2026-07-28",
-            "Mcp-Method": "tools/call",
-            "Mcp-Name": tool,
-        }
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        headers = call_headers(tool, token)
         async with httpx2.AsyncClient(timeout=60, limits=httpx2.Limits(max_connections=1)) as http:
             while remaining > 0:
                 remaining -= 1
